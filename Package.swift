@@ -1,0 +1,140 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Upcoming-feature flags shared by every first-party target, as in Hummingbird's own manifest.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "cracktrader",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cracktrader", targets: ["cracktrader"]),
+        .library(name: "TradingCore", targets: ["TradingCore"]),
+        .library(name: "CracktraderServer", targets: ["CracktraderServer"]),
+    ],
+    dependencies: [
+        // `traits: []` keeps swift-configuration and full Foundation (and with it ICU) out of the binary.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+    ],
+    targets: [
+        // MARK: C libraries
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        // MARK: Engine and data (no HTTP, no SQLite in TradingCore)
+        .target(
+            name: "TradingCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MarketData",
+            dependencies: ["TradingCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Storage",
+            dependencies: [
+                "TradingCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The embedded dashboard
+        // The target's folder *is* WebUI/, so SwiftPM re-plans (and re-runs the plugin) whenever a
+        // file there is edited, added or removed.
+        .target(
+            name: "WebUIAssets",
+            path: "WebUI",
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedWebUIPlugin"]
+        ),
+        .executableTarget(
+            name: "EmbedWebUI",
+            dependencies: [
+                "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "BuildTools/EmbedWebUI",
+            swiftSettings: swiftSettings
+        ),
+        .plugin(
+            name: "EmbedWebUIPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedWebUI"],
+            path: "BuildTools/EmbedWebUIPlugin"
+        ),
+
+        // MARK: HTTP server and executable
+        .target(
+            name: "CracktraderServer",
+            dependencies: [
+                "TradingCore",
+                "MarketData",
+                "Storage",
+                "WebUIAssets",
+                "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "cracktrader",
+            dependencies: [
+                "CracktraderServer",
+                "TradingCore",
+                "MarketData",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "TradingCoreTests",
+            dependencies: ["TradingCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MarketDataTests",
+            dependencies: ["MarketData", "TradingCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CracktraderServerTests",
+            dependencies: [
+                "CracktraderServer",
+                "WebUIAssets",
+                "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,67 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import Storage
+
+/// Builds the whole server: routes, edge rules, the WebSocket stream and the dashboard.
+/// `cracktrader serve` runs what this returns; tests call it with a temporary data directory.
+///
+/// - Parameter onListening: called with the bound port once the socket is listening.
+public func buildApplication(
+    configuration: ServerConfiguration,
+    onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    var logger = Logger(label: "cracktrader")
+    logger.logLevel = configuration.logLevel
+
+    let dataDirectory = DataDirectory(path: configuration.dataDirectory)
+    try dataDirectory.create()
+    let state = ServerState(configuredPort: configuration.port)
+    let hostPolicy = HostPolicy(
+        bindHost: configuration.host, allowedHosts: configuration.allowedHosts, corsOrigin: configuration.corsOrigin)
+    let assets: AssetStore = try configuration.webUIDirectory.map { .directory($0) } ?? .embedded()
+
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    // The catalog is complete only after every route is added; the edge reads it through a box.
+    let catalogBox = CatalogBox()
+    router.add(middleware: EdgeMiddleware(hostPolicy: hostPolicy, catalogBox: catalogBox, state: state))
+
+    var routes = RouteRegistrar(router: router)
+    try MetaRoutes.register(on: &routes, catalogProvider: { catalogBox.catalog })
+    try HealthRoutes(dataDirectory: dataDirectory, state: state).register(on: &routes)
+    try WebUIRoutes(store: assets).register(on: &routes)
+    try routes.add(.get, StatusStream.path, isListed: false) { _, _ in
+        throw APIError(
+            status: .upgradeRequired, code: "UPGRADE_REQUIRED",
+            message: "\(StatusStream.path) is a WebSocket; connect with Upgrade: websocket",
+            headers: [.upgrade: "websocket"])
+    }
+    try routes.describe(RouteDescriptor(method: .get, path: StatusStream.path))
+    for registration in configuration.additionalRoutes {
+        try routes.add(registration)
+    }
+    catalogBox.catalog = routes.catalog
+
+    let webSocketRouter = Router(context: AppRequestContext.self)
+    StatusStream(hostPolicy: hostPolicy, state: state).register(on: webSocketRouter)
+
+    return Application(
+        router: router,
+        server: .guardedWebSocketUpgrade(webSocketRouter: webSocketRouter, hostPolicy: hostPolicy, state: state),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            state.setBoundPort(port)
+            await onListening(port)
+        },
+        logger: logger
+    )
+}
+
+/// Holds the finished route catalog. The edge middleware must be added before the routes it wraps,
+/// but needs the catalog of those routes: it is written once here, before the server accepts a request.
+final class CatalogBox: @unchecked Sendable {
+    var catalog = RouteCatalog()
+}

@@ -1,0 +1,144 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+
+/// Answers a refused WebSocket upgrade with the standard 403 envelope.
+///
+/// SwiftNIO decides on an upgrade from the request head before any router runs, and a declined
+/// upgrade gets a bare `400` with no headers. This handler sits first in each connection's pipeline,
+/// reads the first request head, and when it is a WebSocket upgrade from a foreign `Host` or
+/// `Origin`, writes the same envelope and headers the edge middleware would and closes. Any other
+/// first request passes through untouched and the handler removes itself.
+final class UpgradeGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    /// Heads larger than this are left to the HTTP decoder, which enforces its own limits.
+    static let maximumHeadBytes = 16 * 1024
+
+    private let hostPolicy: HostPolicy
+    private let state: ServerState
+    private var pending: ByteBuffer?
+
+    init(hostPolicy: HostPolicy, state: ServerState) {
+        self.hostPolicy = hostPolicy
+        self.state = state
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        if var pending {
+            pending.writeBuffer(&buffer)
+            buffer = pending
+        }
+        let bytes = buffer.readableBytesView
+        guard let headEnd = bytes.firstRange(of: [13, 10, 13, 10] as [UInt8]) else {
+            if buffer.readableBytes > Self.maximumHeadBytes {
+                passThrough(buffer, context: context)
+            } else {
+                pending = buffer
+            }
+            return
+        }
+        let head = String(decoding: bytes[bytes.startIndex..<headEnd.lowerBound], as: UTF8.self)
+        if let refusal = refusal(forHead: head) {
+            pending = nil
+            refuse(with: refusal, context: context)
+        } else {
+            passThrough(buffer, context: context)
+        }
+    }
+
+    private func passThrough(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        pending = nil
+        context.fireChannelRead(wrapInboundOut(buffer))
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    /// The edge's Host and Origin rules, applied to an upgrade request head.
+    func refusal(forHead head: String) -> APIError? {
+        var hosts: [String] = []
+        var origin: String?
+        var isWebSocketUpgrade = false
+        for line in head.split(separator: "\r\n").dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingSpaces()
+            switch name {
+            case "host": hosts.append(value)
+            case "origin": origin = value
+            case "upgrade": isWebSocketUpgrade = value.lowercased().contains("websocket")
+            default: break
+            }
+        }
+        guard isWebSocketUpgrade else { return nil }
+        let port = state.boundPort
+        if hosts.isEmpty { return .hostNotAllowed(nil) }
+        if let foreign = hosts.first(where: { !hostPolicy.allowsHost($0, boundPort: port) }) {
+            return .hostNotAllowed(foreign)
+        }
+        if let origin, !hostPolicy.allowsOrigin(origin, boundPort: port) {
+            return .originNotAllowed(origin)
+        }
+        return nil
+    }
+
+    private func refuse(with error: APIError, context: ChannelHandlerContext) {
+        state.countRequest()
+        var body = error.envelopeBody()
+        var text = "HTTP/1.1 \(error.status.code) \(error.status.reasonPhrase)\r\n"
+        var headers = error.makeResponse().headers
+        EdgeHeaderValues.applyCommon(to: &headers)
+        headers[.contentLength] = String(body.readableBytes)
+        headers[.connection] = "close"
+        for field in headers {
+            text += "\(field.name.rawName): \(field.value)\r\n"
+        }
+        text += "\r\n"
+        var output = context.channel.allocator.buffer(string: text)
+        output.writeBuffer(&body)
+        context.writeAndFlush(NIOAny(output)).whenComplete { _ in context.close(promise: nil) }
+    }
+}
+
+/// The server's child channel: Hummingbird's HTTP/1 + WebSocket upgrade channel with
+/// `UpgradeGuardHandler` in front.
+struct GuardedWebSocketChannel: ServerChildChannel {
+    typealias Value = HTTP1WebSocketUpgradeChannel.Value
+
+    let inner: HTTP1WebSocketUpgradeChannel
+    let hostPolicy: HostPolicy
+    let state: ServerState
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        do {
+            try channel.pipeline.syncOperations.addHandler(
+                UpgradeGuardHandler(hostPolicy: hostPolicy, state: state), position: .first)
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
+        }
+        return inner.setup(channel: channel, logger: logger)
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1 with WebSocket upgrades through `webSocketRouter`, refusals answered by the edge rules.
+    static func guardedWebSocketUpgrade(
+        webSocketRouter: Router<AppRequestContext>, hostPolicy: HostPolicy, state: ServerState
+    ) -> HTTPServerBuilder {
+        let webSocketResponder = webSocketRouter.buildResponder()
+        return HTTPServerBuilder { responder in
+            GuardedWebSocketChannel(
+                inner: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: webSocketResponder, configuration: .init()),
+                hostPolicy: hostPolicy, state: state)
+        }
+    }
+}

@@ -1,0 +1,48 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import NIOCore
+import WebUIAssets
+
+/// Reads dashboard files from a folder for `--web-ui-dir`. Files are read on every request so an
+/// edit shows on reload; they are not compressed, and the ETag is weak (size and modification time).
+enum DiskAssets {
+    static func load(root: String, relativePath: String) -> WebAsset? {
+        let segments = relativePath.split(separator: "/", omittingEmptySubsequences: false)
+        // No traversal, no hidden files, no Swift sources of the assets target.
+        guard !segments.contains(where: { $0.isEmpty || $0.hasPrefix(".") }), !relativePath.hasSuffix(".swift") else {
+            return nil
+        }
+        let fullPath = root + "/" + relativePath
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: fullPath),
+            (attributes[.type] as? FileAttributeType) == .typeRegular,
+            let data = FileManager.default.contents(atPath: fullPath)
+        else { return nil }
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return WebAsset(
+            path: relativePath, contentType: MediaType.forPath(relativePath),
+            entityTag: "W/\"\(data.count)-\(Int64(modified * 1000))\"",
+            gzipBytes: nil, identityBytes: ByteBuffer(bytes: data))
+    }
+}
+
+/// The server's copy of the MIME table, for disk mode only (embedded files carry their type).
+enum MediaType {
+    static func forPath(_ path: String) -> String {
+        let fileExtension = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
+        switch fileExtension {
+        case "html", "htm": return "text/html; charset=utf-8"
+        case "css": return "text/css; charset=utf-8"
+        case "js", "mjs": return "text/javascript; charset=utf-8"
+        case "json", "map": return "application/json; charset=utf-8"
+        case "svg": return "image/svg+xml; charset=utf-8"
+        case "txt": return "text/plain; charset=utf-8"
+        case "png": return "image/png"
+        case "ico": return "image/x-icon"
+        case "woff2": return "font/woff2"
+        default: return "application/octet-stream"
+        }
+    }
+}

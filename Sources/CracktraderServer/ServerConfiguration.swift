@@ -1,0 +1,52 @@
+import Logging
+
+/// Everything `buildApplication(configuration:)` needs. Tests build one in memory with a temporary
+/// data directory; the `serve` command builds one from flags and the environment.
+public struct ServerConfiguration: Sendable {
+    /// Interface to bind. Loopback by default: the v1 API has no authentication.
+    public var host: String
+    /// TCP port; 0 asks the system for a free one (tests).
+    public var port: Int
+    /// Folder for the database and other state. Created at start-up when missing.
+    public var dataDirectory: String
+    /// Serve the dashboard from this folder instead of the embedded bytes (UI development).
+    public var webUIDirectory: String?
+    /// Extra `Host` values accepted besides loopback names on the bound port (`name` or `name:port`).
+    public var allowedHosts: [String]
+    /// The one cross-origin site allowed to call the API; no CORS headers are sent without it.
+    public var corsOrigin: String?
+    public var logLevel: Logger.Level
+    /// Routes added by the embedder (tests use this to prove deprecation handling).
+    public var additionalRoutes: [RouteRegistration]
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        dataDirectory: String = "./cracktrader-data",
+        webUIDirectory: String? = nil,
+        allowedHosts: [String] = [],
+        corsOrigin: String? = nil,
+        logLevel: Logger.Level = .info,
+        additionalRoutes: [RouteRegistration] = []
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.webUIDirectory = webUIDirectory
+        self.allowedHosts = allowedHosts
+        self.corsOrigin = corsOrigin
+        self.logLevel = logLevel
+        self.additionalRoutes = additionalRoutes
+    }
+
+    /// True when `host` only accepts connections from this machine.
+    public var bindsLoopbackOnly: Bool {
+        HostPolicy.isLoopbackName(host)
+    }
+}
+
+/// Version facts reported by `/api/v1/meta`.
+public enum CracktraderVersion {
+    public static let apiVersion = "v1"
+    public static let serverVersion = "0.1.0"
+}

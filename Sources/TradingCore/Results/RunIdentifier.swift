@@ -1,0 +1,21 @@
+/// Deterministic run ids for CLI runs: FNV-1a 64 over the canonical configuration JSON and every
+/// bar (symbol text, then each bar's open time and the IEEE bit patterns of OHLCV), as 16 hex digits.
+public enum RunIdentifier {
+    public static func make(configuration: BacktestConfiguration, bars: [TradingSymbol: [Bar]]) -> String {
+        var hasher = FNV1a()
+        hasher.combine(bytes: configuration.canonicalJSON())
+        for symbol in bars.keys.sorted() {
+            hasher.combine(0)
+            hasher.combine(symbol.description)
+            for bar in bars[symbol] ?? [] {
+                hasher.combine(bits: UInt64(bitPattern: bar.openTime))
+                hasher.combine(bits: bar.open.bitPattern)
+                hasher.combine(bits: bar.high.bitPattern)
+                hasher.combine(bits: bar.low.bitPattern)
+                hasher.combine(bits: bar.close.bitPattern)
+                hasher.combine(bits: bar.volume.bitPattern)
+            }
+        }
+        return hasher.hex
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import CracktraderServer
+import Hummingbird
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `cracktrader serve`: the dashboard, the v1 JSON API and the WebSocket, from one binary.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the dashboard (/ui), the v1 JSON API and the live WebSocket.",
+        discussion: """
+            Flags win over the environment variables CRACKTRADER_API_HOST, CRACKTRADER_API_PORT and \
+            CRACKTRADER_LOG_LEVEL. The API has no authentication: keep it on loopback unless an \
+            authenticating proxy stands in front of it.
+            """
+    )
+
+    @Option(help: "Interface to bind (env CRACKTRADER_API_HOST). [default: 127.0.0.1]")
+    var host: String?
+
+    @Option(help: "TCP port (env CRACKTRADER_API_PORT). [default: 8080]")
+    var port: Int?
+
+    @Option(help: "Folder for the database and state. [default: ./cracktrader-data]")
+    var dataDir: String = "./cracktrader-data"
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env CRACKTRADER_LOG_LEVEL). [default: info]")
+    var logLevel: String?
+
+    @Option(help: "Serve the dashboard from this folder instead of the embedded copy (UI development).")
+    var webUiDir: String?
+
+    @Option(help: "Also accept this Host (name or name:port); repeatable. Needed when binding a non-loopback address.")
+    var allowedHost: [String] = []
+
+    @Option(help: "Allow cross-origin calls from this origin (e.g. https://tools.example); no CORS headers otherwise.")
+    var corsOrigin: String?
+
+    func run() async throws {
+        let environment = ProcessEnvironment()
+        let resolvedHost = host ?? environment["CRACKTRADER_API_HOST"] ?? "127.0.0.1"
+        let resolvedPort = try port ?? environment["CRACKTRADER_API_PORT"].map(Self.parsePort) ?? 8080
+        let levelText = logLevel ?? environment["CRACKTRADER_LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw ValidationError("unknown log level '\(levelText)'; use trace, debug, info, notice, warning, error or critical")
+        }
+        guard (0...65535).contains(resolvedPort) else {
+            throw ValidationError("port \(resolvedPort) is out of range 0–65535")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+
+        let configuration = ServerConfiguration(
+            host: resolvedHost, port: resolvedPort, dataDirectory: dataDir, webUIDirectory: webUiDir,
+            allowedHosts: allowedHost, corsOrigin: corsOrigin, logLevel: level)
+        if !configuration.bindsLoopbackOnly {
+            printError("""
+                WARNING: binding \(resolvedHost), which other machines can reach. The Cracktrader API has NO \
+                AUTHENTICATION: anyone who can connect can start and stop runs. Put an authenticating proxy in \
+                front of it, or bind 127.0.0.1.
+                """)
+        }
+        do {
+            let app = try await buildApplication(configuration: configuration) { port in
+                let displayHost = configuration.bindsLoopbackOnly || resolvedHost == "0.0.0.0" || resolvedHost == "::"
+                    ? "127.0.0.1" : (resolvedHost.contains(":") ? "[\(resolvedHost)]" : resolvedHost)
+                writeLine("Cracktrader \(CracktraderVersion.serverVersion) is running. Dashboard: http://\(displayHost):\(port)/ui", to: STDOUT_FILENO)
+            }
+            try await app.runService()
+        } catch let error where StartupError.isAddressInUse(error) {
+            printError("error: cannot listen on \(resolvedHost):\(resolvedPort): the address is already in use (is another Cracktrader running?)")
+            throw ExitCode(1)
+        } catch let error as ConfigurationError {
+            printError("error: \(error.description)")
+            throw ExitCode(1)
+        }
+        writeLine("Cracktrader stopped.", to: STDOUT_FILENO)
+    }
+
+    static func parsePort(_ text: String) throws -> Int {
+        guard let port = Int(text) else {
+            throw ValidationError("CRACKTRADER_API_PORT='\(text)' is not a port number")
+        }
+        return port
+    }
+}
+
+/// Reads the process environment without Foundation.
+struct ProcessEnvironment {
+    subscript(name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
+    }
+}
+
+func printError(_ message: String) {
+    writeLine(message, to: STDERR_FILENO)
+}
+
+/// Writes one unbuffered line, so a supervisor reading a pipe sees it at once.
+func writeLine(_ message: String, to descriptor: Int32) {
+    var bytes = Array((message + "\n").utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeMutableBytes { buffer in
+            write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+        }
+        if written <= 0 { return }
+        offset += written
+    }
+}

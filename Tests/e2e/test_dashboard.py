@@ -1,0 +1,309 @@
+"""End-to-end tests of the /ui dashboard in headless Chromium.
+
+They drive the page like a user: the only direct API calls from Python are reads used to check
+what the page shows (meta, health, results). Run against the real server; see README.md.
+The tests share one browser and run in file order (each step builds on the previous one).
+"""
+import base64
+import json
+import re
+import time
+import urllib.request
+
+import pytest
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+BACKTEST_START = "2024-01-01"
+BACKTEST_END = "2024-03-01"  # 60 days later
+MINUS = "\u2212"
+DASH = "\u2014"
+
+# A 400 from the deliberately invalid request in test 6 is logged by Chromium as a failed resource.
+EXPECTED_400 = r"/api/v1/run/backtest - Failed to load resource: the server responded with a status of 400"
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+def get_json(base_url, path):
+    with urllib.request.urlopen(base_url + path, timeout=10) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+def wait(driver, timeout=20, poll=0.2):
+    return WebDriverWait(driver, timeout, poll_frequency=poll)
+
+
+def text(driver, css):
+    return driver.find_element(By.CSS_SELECTOR, css).text.strip()
+
+
+def severe_logs(driver, allow=()):
+    """SEVERE browser log entries (console errors, CSP violations, failed loads) not in `allow`."""
+    bad = []
+    for entry in driver.get_log("browser"):
+        if entry["level"] != "SEVERE":
+            continue
+        if any(re.search(pattern, entry["message"]) for pattern in allow):
+            continue
+        bad.append(entry["message"])
+    return bad
+
+
+def assert_no_console_errors(driver, allow=()):
+    errors = severe_logs(driver, allow)
+    assert not errors, "browser console errors:\n" + "\n".join(errors)
+
+
+def wait_for_form(driver):
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#f-strategy option"))
+    wait(driver).until(lambda d: d.find_element(By.ID, "card-status").text.strip() not in ("", DASH))
+
+
+def set_value(driver, element_id, value):
+    """Sets an input's value the way a user edit would be seen (input + change events)."""
+    driver.execute_script(
+        "const el = document.getElementById(arguments[0]); el.value = arguments[1];"
+        "el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true}));",
+        element_id, value)
+
+
+def set_symbols(driver, *symbols):
+    for button in driver.find_elements(By.CSS_SELECTOR, ".chip-remove"):
+        button.click()
+    box = driver.find_element(By.ID, "f-symbols")
+    for symbol in symbols:
+        box.send_keys(symbol, Keys.ENTER)
+    chips = [c.text.replace("\u00d7", "").strip() for c in driver.find_elements(By.CSS_SELECTOR, ".chip")]
+    assert chips == list(symbols)
+
+
+def fill_form(driver, *, strategy, exchange, mode, symbol, timeframe, start=None, end=None, cash="10000", params=None):
+    Select(driver.find_element(By.ID, "f-strategy")).select_by_value(strategy)
+    Select(driver.find_element(By.ID, "f-exchange")).select_by_value(exchange)
+    driver.find_element(By.ID, f"f-mode-{mode}").click()
+    set_symbols(driver, symbol)
+    Select(driver.find_element(By.ID, "f-timeframe")).select_by_value(timeframe)
+    if start is not None:
+        set_value(driver, "f-start", start)
+    if end is not None:
+        set_value(driver, "f-end", end)
+    cash_input = driver.find_element(By.ID, "f-cash")
+    cash_input.clear()
+    cash_input.send_keys(cash)
+    for name, value in (params or {}).items():
+        field = driver.find_element(By.ID, f"p-{name}")
+        field.clear()
+        field.send_keys(str(value))
+
+
+def click_start(driver):
+    button = driver.find_element(By.ID, "btn-start")
+    wait(driver).until(lambda d: button.is_enabled())
+    button.click()
+
+
+def wait_status(driver, wanted, timeout):
+    wanted = {wanted} if isinstance(wanted, str) else set(wanted)
+    try:
+        wait(driver, timeout, 0.25).until(lambda d: d.find_element(By.ID, "card-status").text.strip() in wanted)
+    except TimeoutException:
+        banner = driver.find_element(By.ID, "banner").text
+        raise AssertionError(f"status card stayed at {text(driver, '#card-status')!r}, wanted {wanted}; banner: {banner!r}")
+    return text(driver, "#card-status")
+
+
+def parse_number(shown):
+    """'−1,234.50%' → (-1234.5, 2 decimals shown)."""
+    cleaned = shown.replace(MINUS, "-").replace(",", "").replace("%", "").replace("bars", "").replace("+", "").strip()
+    decimals = len(cleaned.split(".")[1]) if "." in cleaned else 0
+    return float(cleaned), decimals
+
+
+def en_us(value, decimals):
+    return f"{value:,.{decimals}f}".replace("-", MINUS)
+
+
+COLOURED_PIXELS_JS = """
+const canvas = document.querySelector(arguments[0] + ' canvas');
+if (!canvas || !canvas.width || !canvas.height) return -1;
+const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+let coloured = 0;
+for (let i = 0; i < data.length; i += 4) {
+  if (data[i + 3] < 128) continue;                       // transparent background
+  const max = Math.max(data[i], data[i + 1], data[i + 2]);
+  const min = Math.min(data[i], data[i + 1], data[i + 2]);
+  if (max - min > 60) coloured += 1;                     // saturated: series, not grey grid/text
+}
+return coloured;
+"""
+
+
+def coloured_pixels(driver, css):
+    return driver.execute_script(COLOURED_PIXELS_JS, css)
+
+
+def screenshot(driver, artifacts, name, width, height, scale=1, mobile=False):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": scale, "mobile": mobile})
+    driver.execute_script("window.scrollTo(0, 0)")
+    time.sleep(0.8)  # layout, ResizeObserver and one animation frame
+    driver.save_screenshot(str(artifacts / f"{name}.png"))
+    metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = metrics.get("cssContentSize") or metrics["contentSize"]
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 12000), "scale": 1}})
+    (artifacts / f"{name}-full.png").write_bytes(base64.b64decode(shot["data"]))
+
+
+# ---- tests -----------------------------------------------------------------------------------
+
+state = {}
+
+
+def test_1_header_and_clean_console(driver, base_url):
+    meta = get_json(base_url, "/api/v1/meta")
+    with urllib.request.urlopen(base_url + "/ui", timeout=10) as response:
+        csp = response.headers.get("Content-Security-Policy", "")
+    assert "script-src 'self'" in csp, "the dashboard must be served with the strict CSP"
+    driver.get(base_url + "/ui")
+    wait(driver).until(lambda d: d.find_element(By.ID, "api-version").text.strip() == f"API {meta['api_version']}")
+    assert meta["api_version"] == "v1"
+    assert text(driver, "#api-version") == "API v1"
+    health = get_json(base_url, "/api/v1/health")["status"]
+    wait(driver).until(lambda d: d.find_element(By.ID, "health").get_attribute("data-state") in ("healthy", "degraded", "unhealthy"))
+    assert driver.find_element(By.ID, "health").get_attribute("data-state") == health
+    assert text(driver, "#health") == f"Health: {health}"
+    wait(driver).until(lambda d: d.find_element(By.ID, "conn").get_attribute("data-state") == "connected")
+    wait_for_form(driver)
+    time.sleep(1)  # let late module, WebSocket and fetch errors surface
+    assert_no_console_errors(driver)
+    # Every input has a label.
+    unlabelled = driver.execute_script("""
+      return [...document.querySelectorAll('input, select')].filter((el) => el.type !== 'hidden'
+        && !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map((el) => el.id || el.name);""")
+    assert unlabelled == []
+
+
+def test_2_start_backtest(driver):
+    fill_form(driver, strategy="MovingAverageCross", exchange="sim", mode="backtest", symbol="BTC/USDT",
+              timeframe="1h", start=BACKTEST_START, end=BACKTEST_END)
+    previous_run = text(driver, "#card-run-id")
+    click_start(driver)
+    wait(driver, 30).until(lambda d: d.find_element(By.ID, "card-run-id").text.strip() not in (DASH, previous_run))
+    state["run_id"] = text(driver, "#card-run-id")
+    assert text(driver, "#card-mode") == "backtest"
+
+
+def test_3_completes_through_live_updates(driver):
+    wait_status(driver, "completed", timeout=180)
+    assert text(driver, "#card-run-id") == state["run_id"]
+    assert driver.find_element(By.ID, "btn-start").is_enabled()
+    assert not driver.find_element(By.ID, "btn-stop").is_enabled()
+    assert driver.find_element(By.ID, "btn-reset").is_enabled()
+
+
+def test_4_metrics_match_results(driver, base_url):
+    results = get_json(base_url, "/api/v1/results")
+    assert results["run_id"] == state["run_id"]
+    metrics = results["performance_metrics"]
+    wait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#metrics-table tr[data-metric='total_return'] td"))
+    shown = {row.get_attribute("data-metric"): row.find_element(By.CSS_SELECTOR, "td").text.strip()
+             for row in driver.find_elements(By.CSS_SELECTOR, "#metrics-table tbody tr")}
+    assert set(shown) == set(metrics), "every metric key is displayed"
+    total_return = metrics["total_return"]
+    assert shown["total_return"] == en_us(total_return * 100, 2) + "%"
+    assert shown["total_trades"] == en_us(metrics["total_trades"], 0)
+    percent_keys = {"total_return", "cagr", "max_drawdown", "win_rate", "exposure"}
+    for key, value in metrics.items():
+        if value is None:
+            assert shown[key] == DASH, key
+            continue
+        number, decimals = parse_number(shown[key])
+        expected = value * 100 if key in percent_keys else value
+        assert abs(number - expected) <= 0.5 * 10 ** -decimals + 1e-9 * max(1.0, abs(expected)), (key, shown[key], value)
+    trades = results.get("trades") or []
+    if trades:
+        caption = driver.find_element(By.CSS_SELECTOR, "#trades-table caption").get_attribute("textContent").strip()
+        assert caption == f"Trades ({len(trades)})"
+    state["results"] = results
+
+
+def test_5_charts_drew(driver, artifacts):
+    def drawn(d):
+        return coloured_pixels(d, "#price-chart") > 400 and coloured_pixels(d, "#equity-chart") > 400
+    try:
+        wait(driver, 20, 0.5).until(drawn)
+    except TimeoutException:
+        raise AssertionError(f"price chart: {coloured_pixels(driver, '#price-chart')} coloured pixels, "
+                             f"equity chart: {coloured_pixels(driver, '#equity-chart')}")
+    # High-DPI backing store: the canvas has devicePixelRatio × its CSS size.
+    ratio = driver.execute_script(
+        "const c = document.querySelector('#equity-chart canvas'); return c.width / c.getBoundingClientRect().width / devicePixelRatio;")
+    assert abs(ratio - 1) < 0.02
+    screenshot(driver, artifacts, "desktop-backtest", 1440, 900)
+
+
+def test_6_invalid_date_range(driver, base_url):
+    # Client-side validation stops it first.
+    driver.find_element(By.ID, "f-mode-backtest").click()
+    set_value(driver, "f-start", BACKTEST_END)
+    set_value(driver, "f-end", BACKTEST_START)
+    click_start(driver)
+    error = wait(driver, 5).until(lambda d: d.find_element(By.ID, "f-end-error"))
+    wait(driver, 5).until(lambda d: error.is_displayed())
+    assert "after" in error.text
+    assert driver.find_element(By.ID, "f-end").get_attribute("aria-invalid") == "true"
+    assert text(driver, "#card-status") == "completed", "no run was started"
+    # With ?novalidate=1 the page skips its own checks, so the server's answer shows in the banner.
+    driver.get(base_url + "/ui?novalidate=1")
+    wait_for_form(driver)
+    fill_form(driver, strategy="MovingAverageCross", exchange="sim", mode="backtest", symbol="BTC/USDT",
+              timeframe="1h", start=BACKTEST_END, end=BACKTEST_START)
+    click_start(driver)
+    item = wait(driver, 15).until(lambda d: d.find_element(By.CSS_SELECTOR, "#banner .banner-item[data-code='INVALID_DATE_RANGE']"))
+    assert "INVALID_DATE_RANGE" in item.text
+    item.find_element(By.TAG_NAME, "button").click()
+    wait(driver, 5).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#banner .banner-item[data-code='INVALID_DATE_RANGE']"))
+    assert_no_console_errors(driver, allow=[EXPECTED_400])
+
+
+def test_7_paper_run_updates_and_stops(driver, base_url):
+    driver.get(base_url + "/ui")
+    wait_for_form(driver)
+    fill_form(driver, strategy="MovingAverageCross", exchange="sim", mode="paper", symbol="BTC/USDT",
+              timeframe="1m", params={"fast_period": 2, "slow_period": 5})
+    assert not driver.find_element(By.ID, "f-start").is_displayed(), "dates only apply to backtests"
+    click_start(driver)
+    wait_status(driver, "running", timeout=60)
+    assert text(driver, "#card-mode") == "paper"
+    wait(driver, 30).until(lambda d: d.find_element(By.ID, "card-value").text.strip() != DASH)
+    first = text(driver, "#card-value")
+    try:
+        wait(driver, 120, 0.25).until(lambda d: d.find_element(By.ID, "card-value").text.strip() not in (first, DASH))
+    except TimeoutException:
+        raise AssertionError(f"value card stayed at {first} during the paper run")
+    assert re.match(r"^[+\u2212]?[\d,]+\.\d\d$", text(driver, "#card-pnl")) or text(driver, "#card-pnl") == "0.00"
+    stop = driver.find_element(By.ID, "btn-stop")
+    assert stop.is_enabled()
+    assert not driver.find_element(By.ID, "btn-start").is_enabled()
+    stop.click()
+    wait_status(driver, "stopped", timeout=60)
+    assert driver.find_element(By.ID, "btn-reset").is_enabled()
+    wait(driver, 20, 0.5).until(lambda d: coloured_pixels(d, "#equity-chart") > 100)
+    state["paper_ok"] = True
+
+
+def test_8_screenshots_and_responsive(driver, artifacts):
+    screenshot(driver, artifacts, "desktop", 1440, 900)
+    screenshot(driver, artifacts, "mobile", 375, 812, scale=2, mobile=True)
+    overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+    assert overflow <= 0, f"page scrolls sideways by {overflow}px at 375px"
+    ratio = driver.execute_script(
+        "const c = document.querySelector('#equity-chart canvas'); return c.width / c.getBoundingClientRect().width;")
+    assert abs(ratio - 2) < 0.05, "canvas backing store follows devicePixelRatio"
+    screenshot(driver, artifacts, "desktop-after", 1440, 900)
+    assert_no_console_errors(driver)

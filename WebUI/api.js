@@ -1,0 +1,88 @@
+// Fetch wrapper for /api/v1: JSON in, JSON out, and every failure as an ApiError carrying the
+// envelope's code, message and details. Network failures get code NETWORK_ERROR.
+
+export const API_BASE = '/api/v1';
+
+export class ApiError extends Error {
+  constructor({ status = 0, code, message, details = {}, network = false, path = '' }) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details ?? {};
+    this.network = network;
+    this.path = path;
+  }
+}
+
+const reporters = new Set();
+/** Registers `fn(error)`, called for every failed call unless the caller says `quiet`. */
+export function onApiError(fn) {
+  reporters.add(fn);
+  return () => reporters.delete(fn);
+}
+
+/**
+ * `request('POST', '/run/stop', body?, { quiet?: bool | (err) => bool, okStatuses?: number[], signal? })`.
+ * `okStatuses` lets a non-2xx response count as a result (health answers 503 with a body).
+ */
+export async function request(method, path, body, options = {}) {
+  const { quiet = false, okStatuses = [], signal } = options;
+  const init = { method, headers: { Accept: 'application/json' }, signal, cache: 'no-store' };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(API_BASE + path, init);
+  } catch (cause) {
+    if (cause?.name === 'AbortError') throw cause;
+    throw report(new ApiError({ code: 'NETWORK_ERROR', message: 'Cannot reach the server', network: true, path }), quiet);
+  }
+  let data = null;
+  const text = await response.text().catch(() => '');
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  if (response.ok || okStatuses.includes(response.status)) {
+    if (data === null && text) {
+      throw report(new ApiError({ status: response.status, code: 'INVALID_RESPONSE', message: 'The server sent a response that is not JSON', path }), quiet);
+    }
+    return data;
+  }
+  const envelope = data && typeof data.error === 'object' && data.error ? data.error : null;
+  throw report(new ApiError({
+    status: response.status,
+    code: envelope?.code ?? `HTTP_${response.status}`,
+    message: envelope?.message ?? (response.statusText || `Request failed with HTTP ${response.status}`),
+    details: envelope?.details ?? {},
+    path,
+  }), quiet);
+}
+
+function report(error, quiet) {
+  const silent = typeof quiet === 'function' ? quiet(error) : quiet;
+  if (!silent) for (const fn of reporters) fn(error);
+  return error;
+}
+
+const q = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v !== null && v !== undefined)).toString();
+const id = (runId) => encodeURIComponent(runId);
+
+export const api = {
+  meta: (o) => request('GET', '/meta', undefined, o),
+  health: (o) => request('GET', '/health', undefined, { okStatuses: [503], ...o }),
+  status: (o) => request('GET', '/status', undefined, o),
+  results: (o) => request('GET', '/results?max_points=2000', undefined, o),
+  strategies: (o) => request('GET', '/strategies', undefined, o),
+  exchanges: (o) => request('GET', '/exchanges', undefined, o),
+  candles: (params, o) => request('GET', `/candles?${q(params)}`, undefined, o),
+  startBacktest: (body, o) => request('POST', '/run/backtest', body, o),
+  startLive: (body, o) => request('POST', '/run/live', body, o),
+  stop: (o) => request('POST', '/run/stop', undefined, o),
+  reset: (o) => request('DELETE', '/run/reset', undefined, o),
+  runs: (limit, offset, o) => request('GET', `/runs?${q({ limit, offset })}`, undefined, o),
+  run: (runId, o) => request('GET', `/runs/${id(runId)}?max_points=2000`, undefined, o),
+  deleteRun: (runId, o) => request('DELETE', `/runs/${id(runId)}`, undefined, o),
+};
