@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: C libraries
@@ -50,6 +53,32 @@ let package = Package(
             dependencies: [
                 "TradingCore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .target(
+            name: "ExchangeHistory",
+            dependencies: [
+                "TradingCore",
+                "MarketData",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// Where a run's bars come from: the candle store first, then a venue download, else
+        /// `DATA_UNAVAILABLE`. Shared by the server and `cracktrader backtest --exchange`.
+        .target(
+            name: "DataAccess",
+            dependencies: [
+                "TradingCore",
+                "MarketData",
+                "Storage",
+                "ExchangeHistory",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -86,6 +115,7 @@ let package = Package(
                 "TradingCore",
                 "MarketData",
                 "Storage",
+                "DataAccess",
                 "WebUIAssets",
                 "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -93,6 +123,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -102,6 +134,10 @@ let package = Package(
                 "CracktraderServer",
                 "TradingCore",
                 "MarketData",
+                "Storage",
+                "DataAccess",
+                "ExchangeHistory",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -117,6 +153,30 @@ let package = Package(
         .testTarget(
             name: "MarketDataTests",
             dependencies: ["MarketData", "TradingCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", "TradingCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExchangeHistoryTests",
+            dependencies: [
+                "ExchangeHistory",
+                "TradingCore",
+                "MarketData",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DataAccessTests",
+            dependencies: ["DataAccess", "Storage", "MarketData", "TradingCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

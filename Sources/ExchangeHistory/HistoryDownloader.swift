@@ -120,8 +120,8 @@ public struct HistoryDownloader: Sendable {
         guard to > from else {
             throw TradingError(
                 code: .invalidDateRange,
-                message: "the download range is empty: 'to' (\(ISO8601Timestamp.format(to))) must be after 'from' (\(ISO8601Timestamp.format(from)))",
-                details: ["from": .text(ISO8601Timestamp.format(from)), "to": .text(ISO8601Timestamp.format(to))])
+                message: "the download range is empty: 'to' (\(ISO8601Text.format(to))) must be after 'from' (\(ISO8601Text.format(from)))",
+                details: ["from": .text(ISO8601Text.format(from)), "to": .text(ISO8601Text.format(to))])
         }
         let end = max(from, min(to, Self.firstUnclosedOpenTime(now: now(), timeframe: timeframe)))
         return HistoryPages(downloader: self, symbol: symbol, timeframe: timeframe, from: from, end: end, progress: progress)
@@ -331,15 +331,15 @@ public struct HistoryPages: AsyncSequence, Sendable {
 
             var notice: String?
             if let oldest = answer.oldestAvailable, oldest > window.start {
-                let message = "\(venue.displayName) only serves its \(venue.maxBarsPerRequest) most recent \(timeframe) candles; the oldest available opens at \(ISO8601Timestamp.format(oldest)), so history from \(ISO8601Timestamp.format(window.start)) is missing"
+                let message = "\(venue.displayName) only serves its \(venue.maxBarsPerRequest) most recent \(timeframe) candles; the oldest available opens at \(ISO8601Text.format(oldest)), so history from \(ISO8601Text.format(window.start)) is missing"
                 if downloader.partialHistory == .fail {
                     finished = true
                     throw TradingError(
                         code: .dataUnavailable,
                         message: message + " (use a later start, a longer timeframe or another exchange)",
                         details: [
-                            "exchange": .text(venue.id), "oldestAvailable": .text(ISO8601Timestamp.format(oldest)),
-                            "requestedFrom": .text(ISO8601Timestamp.format(window.start)),
+                            "exchange": .text(venue.id), "oldestAvailable": .text(ISO8601Text.format(oldest)),
+                            "requestedFrom": .text(ISO8601Text.format(window.start)),
                         ])
                 }
                 notice = message

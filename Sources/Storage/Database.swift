@@ -56,6 +56,15 @@ public actor Database {
         self.journalMode = journalMode
     }
 
+    /// Safety net for a database dropped without ``close()``: the connections are closed on the
+    /// thread pool (each close keeps its connection alive until it has run).
+    deinit {
+        if !isClosed {
+            if hasSeparateReader { _ = reader.close() }
+            _ = writer.close()
+        }
+    }
+
     // MARK: Opening and closing
 
     /// Opens (creating if needed) `<directory>/cracktrader.sqlite`; creates the directory first.
@@ -94,6 +103,8 @@ public actor Database {
             try await writer.execute("PRAGMA foreign_keys = ON")
             let mode = try await writer.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string ?? "unknown"
             try await writer.execute("PRAGMA synchronous = NORMAL")
+            // Truncate the WAL back to 64 MiB after a checkpoint (a 1M-candle import grows it to ~50 MB).
+            try await writer.execute("PRAGMA journal_size_limit = 67108864")
             try await Migrator(migrations: migrations).migrate(writer)
             if case .file = location {
                 let connection = try await SQLiteConnection.open(storage: storage)
@@ -113,11 +124,16 @@ public actor Database {
     public func close() async {
         guard !isClosed else { return }
         await acquire(writer: true)
-        await acquire(writer: false)
+        if hasSeparateReader { await acquire(writer: false) }
+        guard !isClosed else {
+            if hasSeparateReader { release(writer: false) }
+            release(writer: true)
+            return
+        }
         isClosed = true
         if hasSeparateReader { try? await reader.close().get() }
         try? await writer.close().get()
-        release(writer: false)
+        if hasSeparateReader { release(writer: false) }
         release(writer: true)
     }
 
@@ -196,6 +212,20 @@ public actor Database {
         } catch {
             throw StorageError.wrapping(error, context: nil)
         }
+    }
+
+    /// The first column of every row of `sql`, as integers — a diagnostics and test helper
+    /// (`onWriter` for per-connection pragmas such as `synchronous`).
+    func integers(_ sql: String, onWriter: Bool = false) async throws -> [Int] {
+        let body: @Sendable (SQLiteConnection) async throws -> [Int] = { connection in
+            try await connection.query(sql).map { $0.columns.first?.data.integer ?? -1 }
+        }
+        return onWriter ? try await write(body) : try await read(body)
+    }
+
+    /// The first column of every row of `sql`, as text (diagnostics and tests).
+    func strings(_ sql: String) async throws -> [String] {
+        try await read { connection in try await connection.query(sql).map { $0.columns.first?.data.string ?? "" } }
     }
 
     private func checkOpen() throws {

@@ -56,14 +56,14 @@ struct HistorySupportTests {
         #expect(HistoryDownloader.firstUnclosedOpenTime(now: now, timeframe: .oneMonth) == 1_706_745_600_000)  // 2024-02-01
     }
 
-    @Test("every venue's timeframes are in its ExchangeCapabilities entry; Coinbase's catalogue lists two it cannot serve")
+    @Test("every venue's ExchangeCapabilities timeframes are exactly those it can download")
     func catalogueConsistency() throws {
         for id in VenueID.allCases {
             let venue = id.venue
             let capabilities = try #require(venue.capabilities)
             #expect(Set(venue.supportedTimeframes).isSubset(of: Set(capabilities.timeframes)), "\(id)")
             let missing = capabilities.timeframes.filter { !venue.supportedTimeframes.contains($0) }
-            #expect(missing == (id == .coinbase ? [.thirtyMinutes, .twoHours] : []), "\(id)")
+            #expect(missing == [], "\(id)")
         }
         #expect(VenueID(id: "OKX") == .okx)
     }

@@ -18,7 +18,7 @@ private func parseError(_ text: String, options: CandleCSVParser.Options = .stri
     }
 }
 
-private let jan1 = ISO8601Timestamp.parse("2024-01-01T00:00:00Z")!
+private let jan1 = ISO8601Text.parse("2024-01-01T00:00:00Z")!
 
 @Suite("CSV candle parser")
 struct CandleCSVParserTests {

@@ -2,7 +2,7 @@ import MarketData
 import Testing
 import TradingCore
 
-private let jan2024 = ISO8601Timestamp.parse("2024-01-01T00:00:00Z")!
+private let jan2024 = ISO8601Text.parse("2024-01-01T00:00:00Z")!
 
 private func bar(_ time: Int64, _ open: Double, _ high: Double, _ low: Double, _ close: Double, _ volume: Double) -> Bar {
     Bar(openTime: time, open: open, high: high, low: low, close: close, volume: volume)
@@ -69,16 +69,16 @@ struct ResamplerTests {
     @Test("1d → 1w starts weeks on Monday; 1d → 1M uses calendar months")
     func weeksAndMonths() throws {
         let d: Int64 = 86_400_000
-        let start = ISO8601Timestamp.parse("2024-01-01")!  // Monday
+        let start = ISO8601Text.parse("2024-01-01")!  // Monday
         let days = (0..<91).map { i in bar(start + Int64(i) * d, 1, 2, 0.5, 1.5, 1) }  // Jan 1 … Mar 31
         let weeks = try BarResampler.resample(days, from: .oneDay, to: .oneWeek)
         #expect(weeks.bars.count == 13)
         #expect(weeks.bars.allSatisfy { $0.volume == 7 })
-        #expect(ISO8601Timestamp.format(weeks.bars[1].openTime) == "2024-01-08T00:00:00Z")
+        #expect(ISO8601Text.format(weeks.bars[1].openTime) == "2024-01-08T00:00:00Z")
         #expect(weeks.dropped.isEmpty)
         let months = try BarResampler.resample(days, from: .oneDay, to: .oneMonth)
         #expect(months.bars.map(\.volume) == [31, 29, 31])
-        #expect(months.bars.map { ISO8601Timestamp.format($0.openTime) } == ["2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z"])
+        #expect(months.bars.map { ISO8601Text.format($0.openTime) } == ["2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z"])
         // Starting mid-week and mid-month: the partial periods are reported.
         let later = Array(days.dropFirst(3))  // Thursday Jan 4
         let partialWeeks = try BarResampler.resample(later, from: .oneDay, to: .oneWeek)
@@ -87,7 +87,7 @@ struct ResamplerTests {
         #expect(partialMonths.bars.map(\.volume) == [29])
         #expect(partialMonths.dropped == [
             DroppedPeriod(periodStart: start, expectedBars: 31, presentBars: 28, reason: .partialStart),
-            DroppedPeriod(periodStart: ISO8601Timestamp.parse("2024-03-01")!, expectedBars: 31, presentBars: 29, reason: .partialEnd),
+            DroppedPeriod(periodStart: ISO8601Text.parse("2024-03-01")!, expectedBars: 31, presentBars: 29, reason: .partialEnd),
         ])
     }
 

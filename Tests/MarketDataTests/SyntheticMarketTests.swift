@@ -2,7 +2,7 @@ import MarketData
 import Testing
 import TradingCore
 
-private let jan2024 = ISO8601Timestamp.parse("2024-01-01T00:00:00Z")!
+private let jan2024 = ISO8601Text.parse("2024-01-01T00:00:00Z")!
 private func symbol(_ text: String) -> TradingSymbol { try! TradingSymbol(parsing: text) }
 
 @Suite("sim exchange")
@@ -45,8 +45,8 @@ struct SyntheticMarketTests {
 
     @Test("long timeframes over decades stay consistent and aligned", arguments: [Timeframe.oneDay, .threeDays, .oneWeek, .oneMonth])
     func longTimeframes(timeframe: Timeframe) throws {
-        let start = ISO8601Timestamp.parse("2000-01-01")!
-        let bars = try SimExchange.bars(symbol: symbol("BTC/USDT"), timeframe: timeframe, from: start, to: ISO8601Timestamp.parse("2040-01-01")!)
+        let start = ISO8601Text.parse("2000-01-01")!
+        let bars = try SimExchange.bars(symbol: symbol("BTC/USDT"), timeframe: timeframe, from: start, to: ISO8601Text.parse("2040-01-01")!)
         #expect(bars.allSatisfy { $0.isConsistent && $0.volume > 0 && PeriodCalendar.isAligned($0.openTime, to: timeframe) })
         #expect(zip(bars, bars.dropFirst()).allSatisfy { $0.close == $1.open && PeriodCalendar.nextPeriodStart(after: $0.openTime, timeframe: timeframe) == $1.openTime })
         let prices = bars.map(\.close)
@@ -57,9 +57,9 @@ struct SyntheticMarketTests {
     @Test("weekly bars open on Monday, monthly bars on the 1st")
     func alignment() throws {
         let weeks = try SimExchange.bars(symbol: symbol("BTC/USDT"), timeframe: .oneWeek, from: jan2024 + 1, to: jan2024 + 30 * 86_400_000)
-        #expect(weeks.map { ISO8601Timestamp.format($0.openTime) } == ["2024-01-08T00:00:00Z", "2024-01-15T00:00:00Z", "2024-01-22T00:00:00Z", "2024-01-29T00:00:00Z"])
-        let months = try SimExchange.bars(symbol: symbol("BTC/USDT"), timeframe: .oneMonth, from: jan2024, to: ISO8601Timestamp.parse("2024-04-15")!)
-        #expect(months.map { ISO8601Timestamp.format($0.openTime) } == ["2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z", "2024-04-01T00:00:00Z"])
+        #expect(weeks.map { ISO8601Text.format($0.openTime) } == ["2024-01-08T00:00:00Z", "2024-01-15T00:00:00Z", "2024-01-22T00:00:00Z", "2024-01-29T00:00:00Z"])
+        let months = try SimExchange.bars(symbol: symbol("BTC/USDT"), timeframe: .oneMonth, from: jan2024, to: ISO8601Text.parse("2024-04-15")!)
+        #expect(months.map { ISO8601Text.format($0.openTime) } == ["2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z", "2024-04-01T00:00:00Z"])
         let minutes = try SimExchange.bars(symbol: symbol("BTC/USDT"), timeframe: .oneMinute, from: jan2024 + 59_999, to: jan2024 + 180_001)
         #expect(minutes.map(\.openTime) == [jan2024 + 60_000, jan2024 + 120_000, jan2024 + 180_000])
     }

@@ -7,17 +7,17 @@ struct TimeTests {
     @Test("ISO 8601 accepted forms")
     func accepted() {
         let jan1: Int64 = 1_704_067_200_000
-        #expect(ISO8601Timestamp.parse("2024-01-01") == jan1)
-        #expect(ISO8601Timestamp.parse("2024-01-01T00:00:00Z") == jan1)
-        #expect(ISO8601Timestamp.parse("2024-01-01t00:00z") == jan1)
-        #expect(ISO8601Timestamp.parse("2024-01-01 12:34:56.789") == jan1 + 45_296_789)
-        #expect(ISO8601Timestamp.parse("2024-01-01T01:00:00+01:00") == jan1)
-        #expect(ISO8601Timestamp.parse("2024-01-01T01:30:00+0130") == jan1)
-        #expect(ISO8601Timestamp.parse("2023-12-31T22:00:00-02") == jan1)
-        #expect(ISO8601Timestamp.parse("1970-01-01T00:00:00Z") == 0)
-        #expect(ISO8601Timestamp.parse("1969-12-31T23:59:59Z") == -1000)
-        #expect(ISO8601Timestamp.parse("2000-02-29T00:00:00Z") == 951_782_400_000)
-        #expect(ISO8601Timestamp.parse("2024-01-01T00:00:00.1234567Z") == jan1 + 123)
+        #expect(ISO8601Text.parse("2024-01-01") == jan1)
+        #expect(ISO8601Text.parse("2024-01-01T00:00:00Z") == jan1)
+        #expect(ISO8601Text.parse("2024-01-01t00:00z") == jan1)
+        #expect(ISO8601Text.parse("2024-01-01 12:34:56.789") == jan1 + 45_296_789)
+        #expect(ISO8601Text.parse("2024-01-01T01:00:00+01:00") == jan1)
+        #expect(ISO8601Text.parse("2024-01-01T01:30:00+0130") == jan1)
+        #expect(ISO8601Text.parse("2023-12-31T22:00:00-02") == jan1)
+        #expect(ISO8601Text.parse("1970-01-01T00:00:00Z") == 0)
+        #expect(ISO8601Text.parse("1969-12-31T23:59:59Z") == -1000)
+        #expect(ISO8601Text.parse("2000-02-29T00:00:00Z") == 951_782_400_000)
+        #expect(ISO8601Text.parse("2024-01-01T00:00:00.1234567Z") == jan1 + 123)
     }
 
     @Test("ISO 8601 rejected forms", arguments: [
@@ -26,18 +26,18 @@ struct TimeTests {
         "2024-01-01T12:00:00Zjunk", "2024/01/01", "2024-01-01X12:00", "2024-01-01T12:00:00 Z",
     ])
     func rejected(text: String) {
-        #expect(ISO8601Timestamp.parse(text) == nil)
+        #expect(ISO8601Text.parse(text) == nil)
     }
 
     @Test("formatting")
     func format() {
-        #expect(ISO8601Timestamp.format(1_704_067_200_000) == "2024-01-01T00:00:00Z")
-        #expect(ISO8601Timestamp.format(1_704_067_200_123) == "2024-01-01T00:00:00.123Z")
-        #expect(ISO8601Timestamp.format(-1000) == "1969-12-31T23:59:59Z")
+        #expect(ISO8601Text.format(1_704_067_200_000) == "2024-01-01T00:00:00Z")
+        #expect(ISO8601Text.format(1_704_067_200_123) == "2024-01-01T00:00:00.123Z")
+        #expect(ISO8601Text.format(-1000) == "1969-12-31T23:59:59Z")
         var generator = SplitMix(seed: 3)
         for _ in 0..<10_000 {
             let millis = Int64(generator.next() % 253_402_300_800_000)
-            #expect(ISO8601Timestamp.parse(ISO8601Timestamp.format(millis)) == millis)
+            #expect(ISO8601Text.parse(ISO8601Text.format(millis)) == millis)
         }
     }
 
@@ -54,8 +54,8 @@ struct TimeTests {
 
     @Test("period starts: fixed, weeks from Monday, calendar months")
     func periods() {
-        let t = ISO8601Timestamp.parse("2024-02-15T13:47:12.5Z")!  // a Thursday
-        func start(_ tf: Timeframe) -> String { ISO8601Timestamp.format(PeriodCalendar.periodStart(containing: t, timeframe: tf)) }
+        let t = ISO8601Text.parse("2024-02-15T13:47:12.5Z")!  // a Thursday
+        func start(_ tf: Timeframe) -> String { ISO8601Text.format(PeriodCalendar.periodStart(containing: t, timeframe: tf)) }
         #expect(start(.oneSecond) == "2024-02-15T13:47:12Z")
         #expect(start(.fiveMinutes) == "2024-02-15T13:45:00Z")
         #expect(start(.fourHours) == "2024-02-15T12:00:00Z")
@@ -63,12 +63,12 @@ struct TimeTests {
         #expect(start(.threeDays) == "2024-02-14T00:00:00Z")  // epoch-aligned: day 19768 = 3 × 6589 + 1
         #expect(start(.oneWeek) == "2024-02-12T00:00:00Z")  // Monday
         #expect(start(.oneMonth) == "2024-02-01T00:00:00Z")
-        #expect(ISO8601Timestamp.format(PeriodCalendar.nextPeriodStart(after: t, timeframe: .oneMonth)) == "2024-03-01T00:00:00Z")
-        let december = ISO8601Timestamp.parse("2023-12-31T23:59:59Z")!
-        #expect(ISO8601Timestamp.format(PeriodCalendar.nextPeriodStart(after: december, timeframe: .oneMonth)) == "2024-01-01T00:00:00Z")
-        #expect(PeriodCalendar.isAligned(ISO8601Timestamp.parse("2024-01-01T00:00:00Z")!, to: .oneWeek))  // a Monday
-        #expect(!PeriodCalendar.isAligned(ISO8601Timestamp.parse("2024-01-04T00:00:00Z")!, to: .oneWeek))  // a Thursday
-        #expect(PeriodCalendar.periodCount(from: ISO8601Timestamp.parse("2024-01-15")!, to: ISO8601Timestamp.parse("2024-04-01")!, timeframe: .oneMonth) == 2)
+        #expect(ISO8601Text.format(PeriodCalendar.nextPeriodStart(after: t, timeframe: .oneMonth)) == "2024-03-01T00:00:00Z")
+        let december = ISO8601Text.parse("2023-12-31T23:59:59Z")!
+        #expect(ISO8601Text.format(PeriodCalendar.nextPeriodStart(after: december, timeframe: .oneMonth)) == "2024-01-01T00:00:00Z")
+        #expect(PeriodCalendar.isAligned(ISO8601Text.parse("2024-01-01T00:00:00Z")!, to: .oneWeek))  // a Monday
+        #expect(!PeriodCalendar.isAligned(ISO8601Text.parse("2024-01-04T00:00:00Z")!, to: .oneWeek))  // a Thursday
+        #expect(PeriodCalendar.periodCount(from: ISO8601Text.parse("2024-01-15")!, to: ISO8601Text.parse("2024-04-01")!, timeframe: .oneMonth) == 2)
         #expect(PeriodCalendar.periodCount(from: 0, to: 3_600_000, timeframe: .oneMinute) == 60)
         #expect(PeriodCalendar.periodCount(from: 1, to: 3_600_001, timeframe: .oneMinute) == 60)
     }

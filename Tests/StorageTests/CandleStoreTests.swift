@@ -1,4 +1,3 @@
-import SQLiteNIO
 import Testing
 import TradingCore
 @testable import Storage
@@ -30,7 +29,7 @@ struct CandleStoreTests {
             #expect(try await store.bars(exchange: "binance", symbol: btc, timeframe: .oneHour, from: 0, to: .max).isEmpty)
             #expect(try await store.bars(exchange: "Binance", symbol: btc, timeframe: .oneMinute, from: 0, to: .max).count == 5_000)
 
-            let chunks = try await database.read { try await $0.query("SELECT COUNT(*) AS n FROM candle_chunks").first?.column("n")?.integer }
+            let chunks = try await database.integers("SELECT COUNT(*) FROM candle_chunks").first
             #expect(chunks == 3)
             let coverage = try await store.coverage(exchange: "binance", symbol: btc, timeframe: .oneMinute)
             #expect(coverage == CandleCoverage(exchange: "binance", symbol: btc, timeframe: .oneMinute, firstOpenTime: 0, lastOpenTime: 4_999 * minute, barCount: 5_000))
@@ -136,7 +135,7 @@ struct CandleStoreTests {
                 try await store.upsert(exchange: "binance", symbol: eth, timeframe: .oneMinute, bars: makeBars(at: [0, minute, minute + 1]))
             }
             #expect(try await store.allCoverage().count == 1)
-            let series = try await database.read { try await $0.query("SELECT COUNT(*) AS n FROM candle_series").first?.column("n")?.integer }
+            let series = try await database.integers("SELECT COUNT(*) FROM candle_series").first
             #expect(series == 1)
         }
     }
@@ -241,7 +240,7 @@ struct CandleStoreTests {
             #expect(try await store.delete(exchange: "binance", symbol: eth, timeframe: .oneHour))
             #expect(try await !store.delete(exchange: "binance", symbol: eth, timeframe: .oneHour))
             #expect(try await store.allCoverage().map(\.symbol) == [btc])
-            let chunks = try await database.read { try await $0.query("SELECT COUNT(*) AS n FROM candle_chunks").first?.column("n")?.integer }
+            let chunks = try await database.integers("SELECT COUNT(*) FROM candle_chunks").first
             #expect(chunks == 1)
         }
     }

@@ -1,5 +1,4 @@
 import Foundation
-import SQLiteNIO
 import Testing
 import TradingCore
 @testable import Storage
@@ -16,23 +15,20 @@ struct DatabaseTests {
             let applied = try await database.appliedMigrations()
             #expect(applied.map(\.version) == [1])
             #expect(applied[0].name == Migrations.initialSchema.name)
-            let tables = try await database.read { connection in
-                try await connection.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map {
-                    $0.column("name")?.string ?? ""
-                }
-            }
+            let tables = try await database.strings("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             #expect(tables == [
                 "candle_chunks", "candle_series", "run_equity", "run_orders", "run_results", "run_trades", "runs",
                 "schema_migrations",
             ])
-            let pragmas = try await database.write { connection in
-                [
-                    try await connection.query("PRAGMA foreign_keys").first?.column("foreign_keys")?.integer ?? -1,
-                    try await connection.query("PRAGMA synchronous").first?.column("synchronous")?.integer ?? -1,
-                    try await connection.query("PRAGMA busy_timeout").first?.column("timeout")?.integer ?? -1,
-                ]
+            var pragmas: [Int] = []
+            for pragma in ["foreign_keys", "synchronous", "busy_timeout"] {
+                pragmas += try await database.integers("PRAGMA \(pragma)", onWriter: true)
             }
             #expect(pragmas == [1, 1, Database.busyTimeoutMilliseconds])  // synchronous 1 = NORMAL
+            // A durable write commits with FULL and puts NORMAL back.
+            try await database.runs.insertRun(RunRecord(id: "x", mode: "backtest", strategyName: "s", status: "running", configJSON: "{}", createdAt: 1))
+            #expect(try await database.integers("PRAGMA synchronous", onWriter: true) == [1])
+            #expect(try await database.integers("PRAGMA query_only") == [1])  // the read connection
         }
     }
 
@@ -87,10 +83,7 @@ struct DatabaseTests {
         // Version 1 was committed on its own; nothing of version 2 was.
         let database = try await Database.open(location: location, migrations: [Migrations.initialSchema])
         #expect(try await database.schemaVersion() == 1)
-        let extra = try await database.read {
-            try await $0.query("SELECT name FROM sqlite_master WHERE name = 'extra'").count
-        }
-        #expect(extra == 0)
+        #expect(try await database.strings("SELECT name FROM sqlite_master WHERE name = 'extra'").isEmpty)
         await database.close()
 
         let fixed = Migration(version: 2, name: "extra table", statements: ["CREATE TABLE extra (x INTEGER)"])

@@ -1,4 +1,3 @@
-import SQLiteNIO
 import Testing
 @testable import Storage
 
@@ -11,16 +10,20 @@ struct RunStoreTests {
     }
 
     static func count(_ table: String, in database: Database) async throws -> Int {
-        try await database.read { try await $0.query("SELECT COUNT(*) AS n FROM \(table)").first?.column("n")?.integer ?? -1 }
+        try await database.integers("SELECT COUNT(*) FROM \(table)").first ?? -1
     }
 
     @Test("insert, read back, update status; a duplicate id is refused")
     func crud() async throws {
-        try await withFileDatabase { database, _ in
+        try await withFileDatabase { database, directory in
             let runs = database.runs
             let run = Self.record("abc123def456", status: "starting")
             try await runs.insertRun(run)
             #expect(try await runs.run(id: "abc123def456") == run)
+            // Committed when insertRun returns: another connection to the file sees it.
+            let other = try await Database.open(path: directory.databasePath)
+            #expect(try await other.runs.run(id: "abc123def456") == run)
+            await other.close()
             #expect(try await runs.run(id: "missing") == nil)
             await #expect(throws: StorageError.self) { try await runs.insertRun(run) }
 

@@ -11,7 +11,7 @@ import TradingCore
 ///   volume, close_time, quote_volume, trades, taker_base, taker_quote, ignore`).
 ///
 /// Timestamps: epoch seconds (< 10^11), milliseconds (< 10^14), microseconds (< 10^17),
-/// nanoseconds (otherwise), optionally with a fraction; or ISO 8601 (`ISO8601Timestamp`).
+/// nanoseconds (otherwise), optionally with a fraction; or ISO 8601 (`ISO8601Text`).
 /// The delimiter is `,` (or `;` / tab when the first line has no comma). Fields may be wrapped
 /// in double quotes and surrounded by spaces. LF and CRLF line ends, a UTF-8 BOM and blank lines
 /// are accepted.
@@ -248,7 +248,7 @@ public enum CandleCSVParser {
                 // Order, duplicates, alignment.
                 if openTime <= lastTime {
                     if openTime == lastTime {
-                        let message = "line \(lineNumber): duplicate timestamp \(ISO8601Timestamp.format(openTime)) (\(openTime)), first seen on line \(lastLine)"
+                        let message = "line \(lineNumber): duplicate timestamp \(ISO8601Text.format(openTime)) (\(openTime)), first seen on line \(lastLine)"
                         if strict {
                             throw failure(
                                 line: lineNumber, reason: "duplicate_timestamp", message,
@@ -257,7 +257,7 @@ public enum CandleCSVParser {
                         issues.append(CandleCSVIssue(line: lineNumber, openTime: openTime, kind: .duplicateTimestamp(firstLine: lastLine), message: message))
                         continue
                     }
-                    let message = "line \(lineNumber): timestamp \(ISO8601Timestamp.format(openTime)) (\(openTime)) is earlier than \(ISO8601Timestamp.format(lastTime)) on line \(lastLine); rows must be in increasing time order"
+                    let message = "line \(lineNumber): timestamp \(ISO8601Text.format(openTime)) (\(openTime)) is earlier than \(ISO8601Text.format(lastTime)) on line \(lastLine); rows must be in increasing time order"
                     if strict {
                         throw failure(
                             line: lineNumber, reason: "out_of_order", message,
@@ -302,7 +302,7 @@ public enum CandleCSVParser {
                     let line = Int(lines[index])
                     issues.append(CandleCSVIssue(
                         line: line, openTime: bar.openTime, kind: .duplicateTimestamp(firstLine: Int(keptLine)),
-                        message: "line \(line): duplicate timestamp \(ISO8601Timestamp.format(bar.openTime)) (\(bar.openTime)), first seen on line \(keptLine)"))
+                        message: "line \(line): duplicate timestamp \(ISO8601Text.format(bar.openTime)) (\(bar.openTime)), first seen on line \(keptLine)"))
                     continue
                 }
                 keptLine = lines[index]
@@ -377,7 +377,7 @@ public enum CandleCSVParser {
         guard digits > 0, wide <= UInt64(Int64.max) else { return nil }
         let value = Int64(wide)
         if i < end, buffer[i] != UInt8(ascii: ".") {
-            return digits == 4 ? ISO8601Timestamp.parse(buffer, from: start, to: end) : nil
+            return digits == 4 ? ISO8601Text.parse(buffer, from: start, to: end) : nil
         }
         // Optional fraction, kept to nanosecond precision.
         var fractionNanos: Int64 = 0
@@ -452,6 +452,6 @@ public enum CandleCSVParser {
         let start = PeriodCalendar.periodStart(containing: openTime, timeframe: timeframe)
         return CandleCSVIssue(
             line: line, openTime: openTime, kind: .misaligned(periodStart: start),
-            message: "line \(line): timestamp \(ISO8601Timestamp.format(openTime)) (\(openTime)) is not aligned to the \(timeframe.rawValue) period (period starts \(ISO8601Timestamp.format(start)))")
+            message: "line \(line): timestamp \(ISO8601Text.format(openTime)) (\(openTime)) is not aligned to the \(timeframe.rawValue) period (period starts \(ISO8601Text.format(start)))")
     }
 }

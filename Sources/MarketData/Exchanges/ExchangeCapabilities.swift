@@ -118,7 +118,7 @@ public struct ExchangeCapabilities: Sendable, Hashable, Identifiable {
 
     public static let coinbase = ExchangeCapabilities(
         id: "coinbase", displayName: "Coinbase",
-        timeframes: [.oneMinute, .fiveMinutes, .fifteenMinutes, .thirtyMinutes, .oneHour, .twoHours, .sixHours, .oneDay],
+        timeframes: [.oneMinute, .fiveMinutes, .fifteenMinutes, .oneHour, .sixHours, .oneDay],
         modes: Mode.allCases,
         sandboxNotes: "Sandbox uses the Coinbase sandbox environment with sandbox API keys.",
         credentialFields: [.apiKey, .secret, .passphrase],

@@ -76,13 +76,13 @@ public enum BarResampler {
             guard bar.openTime > previousTime else {
                 throw TradingError(
                     code: .invalidData,
-                    message: "bar \(index) at \(ISO8601Timestamp.format(bar.openTime)) is not after the previous bar; resampling needs strictly increasing bars",
+                    message: "bar \(index) at \(ISO8601Text.format(bar.openTime)) is not after the previous bar; resampling needs strictly increasing bars",
                     details: ["index": .number(Double(index)), "timestamp": .number(Double(bar.openTime))])
             }
             guard PeriodCalendar.isAligned(bar.openTime, to: source) else {
                 throw TradingError(
                     code: .invalidData,
-                    message: "bar \(index) at \(ISO8601Timestamp.format(bar.openTime)) is not aligned to the \(source.rawValue) period",
+                    message: "bar \(index) at \(ISO8601Text.format(bar.openTime)) is not aligned to the \(source.rawValue) period",
                     details: ["index": .number(Double(index)), "timestamp": .number(Double(bar.openTime))])
             }
             previousTime = bar.openTime

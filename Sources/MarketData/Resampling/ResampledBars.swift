@@ -38,6 +38,6 @@ public struct DroppedPeriod: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(ISO8601Timestamp.format(periodStart)): \(presentBars) of \(expectedBars) source bars (\(reason.rawValue))"
+        "\(ISO8601Text.format(periodStart)): \(presentBars) of \(expectedBars) source bars (\(reason.rawValue))"
     }
 }

@@ -66,7 +66,7 @@ public struct SyntheticMarket: Sendable, Hashable {
         guard end > start else {
             throw TradingError(
                 code: .invalidDateRange,
-                message: "end \(ISO8601Timestamp.format(end)) must be after start \(ISO8601Timestamp.format(start))",
+                message: "end \(ISO8601Text.format(end)) must be after start \(ISO8601Text.format(start))",
                 details: ["start": .number(Double(start)), "end": .number(Double(end))])
         }
         guard start >= 0, end <= Self.latestTime else {

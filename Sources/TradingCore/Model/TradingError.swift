@@ -11,6 +11,7 @@ public struct TradingError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidConfiguration = "VALIDATION_ERROR"
         case invalidData = "INVALID_DATA"
         case dataUnavailable = "DATA_UNAVAILABLE"
+        case unknownExchange = "UNKNOWN_EXCHANGE"
     }
 
     public let code: Code

@@ -40,8 +40,8 @@ public struct CoinbaseVenue: HistoryVenue {
         // exactly 300 buckets.
         VenueRequest(path: "/products/\(URLText.percentEncode(marketSymbol(for: symbol)))/candles", query: [
             QueryItem("granularity", intervalParameter(for: timeframe) ?? ""),
-            QueryItem("start", ISO8601Timestamp.format(window.start)),
-            QueryItem("end", ISO8601Timestamp.format(window.end - 1000)),
+            QueryItem("start", ISO8601Text.format(window.start)),
+            QueryItem("end", ISO8601Text.format(window.end - 1000)),
         ])
     }
 

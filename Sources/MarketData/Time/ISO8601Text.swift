@@ -5,7 +5,7 @@
 /// optionally followed by `Z`/`z`, `±HH:MM`, `±HHMM` or `±HH`. No zone means UTC.
 /// Every field is range-checked (month 1–12, day within the month, hour 0–23, minute and second
 /// 0–59, zone offset up to ±23:59). Anything else is rejected.
-public enum ISO8601Timestamp {
+public enum ISO8601Text {
     /// Parses `text`; `nil` when it is not a timestamp of the accepted shape.
     public static func parse(_ text: String) -> Int64? {
         var copy = text

@@ -1,0 +1,165 @@
+/// Steps a strategy and the simulated broker one bar at a time, for paper runs whose bars arrive
+/// in real time. The same rules as `BacktestEngine` (fills at the next bar's open, etc.); the caller
+/// feeds bars as they close and gets, per bar, the orders and trades that changed and the new
+/// equity point.
+///
+/// Not thread-safe: one task owns a session.
+public struct PaperSession {
+    public let configuration: BacktestConfiguration
+    /// Symbols in engine order (ascending); `process(bar:symbol:)` takes one of them.
+    public let symbols: [TradingSymbol]
+    private var core: any PaperStepping
+    /// Points recorded so far: one per distinct bar time.
+    private var equityTimes: [Int64] = []
+    private var equityValues: [Double] = []
+    private var equityCash: [Double] = []
+    private var stepsInMarket = 0
+    public private(set) var barsProcessed = 0
+
+    /// What one bar changed.
+    public struct Step: Sendable {
+        /// Orders created or updated while processing the bar, in event order (one entry per order).
+        public var orders: [OrderRecord]
+        /// Round trips opened or closed while processing the bar.
+        public var trades: [TradeRecord]
+        /// The equity point after the bar.
+        public var equity: EquityPoint
+        public var cash: Double
+        public var value: Double
+    }
+
+    /// Validates the configuration and parameters and builds the strategy (its `start` runs here).
+    public init(configuration: BacktestConfiguration, startTime: Int64) throws(TradingError) {
+        try configuration.validate()
+        let type = try StrategyRegistry.strategyType(named: configuration.strategyName)
+        let parameters = try type.validate(configuration.parameters)
+        self.configuration = configuration
+        let symbols = configuration.symbols.sorted()
+        self.symbols = symbols
+        func open<S: Strategy>(_ concrete: S.Type) -> any PaperStepping {
+            PaperCore<S>(
+                strategy: S(parameters: parameters, symbolCount: symbols.count), symbols: symbols,
+                timeframe: configuration.timeframe, broker: configuration.brokerConfiguration, startTime: startTime)
+        }
+        self.core = open(type)
+    }
+
+    public var account: Account { core.broker.account }
+    public var orders: [Order] { core.broker.orders }
+    public var trades: [Trade] { core.broker.trades }
+
+    /// Processes one closed bar of `symbol`. Bars of one symbol must arrive in time order; a bar
+    /// not newer than the previous one of its symbol is ignored (returns nil), as is an unknown symbol.
+    public mutating func process(bar: Bar, symbol: TradingSymbol) -> Step? {
+        guard let index = symbols.firstIndex(of: symbol) else { return nil }
+        guard let changes = core.step(bar: bar, symbol: index, step: barsProcessed) else { return nil }
+        barsProcessed += 1
+        let account = core.broker.account
+        if equityTimes.last == bar.openTime {
+            equityValues[equityValues.count - 1] = account.value
+            equityCash[equityCash.count - 1] = account.cash
+        } else {
+            equityTimes.append(bar.openTime)
+            equityValues.append(account.value)
+            equityCash.append(account.cash)
+            if account.positions.contains(where: { $0.quantity != 0 }) { stepsInMarket += 1 }
+        }
+        let broker = core.broker
+        let orders = changes.orders.map { OrderRecord(broker.orders[$0], symbols: symbols) }
+        let trades = changes.trades.map { TradeRecord(broker.trades[$0], symbols: symbols) }
+        let point = EquityPoint(
+            timestamp: ISO8601Timestamp.string(fromMilliseconds: bar.openTime), value: account.value, cash: account.cash,
+            pnl: account.value - configuration.initialCash)
+        return Step(orders: orders, trades: trades, equity: point, cash: account.cash, value: account.value)
+    }
+
+    /// Ends the session (the strategy's `stop` runs, open trades are marked) and returns the output
+    /// for `BacktestReport(runId:configuration:output:)`. `stopped` sets `wasStopped`.
+    public mutating func finish(stopped: Bool) -> EngineOutput {
+        core.finish()
+        return EngineOutput(
+            symbols: symbols, timeframe: configuration.timeframe, initialCash: configuration.initialCash,
+            equity: EquityCurve(timestamps: equityTimes, values: equityValues, cash: equityCash),
+            broker: core.broker, barsProcessed: barsProcessed, stepsInMarket: stepsInMarket, wasStopped: stopped)
+    }
+}
+
+/// Indices (into the broker's `orders` / `trades`) touched by one step.
+struct PaperChanges {
+    var orders: [Int] = []
+    var trades: [Int] = []
+}
+
+protocol PaperStepping {
+    var broker: SimulatedBroker { get }
+    mutating func step(bar: Bar, symbol: Int, step: Int) -> PaperChanges?
+    mutating func finish()
+}
+
+/// The concrete, specialised state behind `PaperSession`.
+struct PaperCore<S: Strategy>: PaperStepping {
+    var strategy: S
+    var context: StrategyContext
+    var lastTime: [Int64]
+    var finished = false
+
+    init(strategy: S, symbols: [TradingSymbol], timeframe: Timeframe, broker: BrokerConfiguration, startTime: Int64) {
+        self.strategy = strategy
+        var context = StrategyContext(broker: SimulatedBroker(configuration: broker, symbolCount: symbols.count), symbols: symbols, timeframe: timeframe)
+        context.broker.recordsEvents = true
+        context.broker.begin(bar: -1, time: startTime)
+        self.context = context
+        self.lastTime = Array(repeating: Int64.min, count: symbols.count)
+        var changes = PaperChanges()
+        self.strategy.start(context: &self.context)
+        Self.drain(&self.strategy, &self.context, into: &changes)
+    }
+
+    var broker: SimulatedBroker { context.broker }
+
+    mutating func step(bar: Bar, symbol: Int, step: Int) -> PaperChanges? {
+        guard !finished, bar.openTime > lastTime[symbol], bar.isConsistent else { return nil }
+        lastTime[symbol] = bar.openTime
+        var changes = PaperChanges()
+        context.broker.begin(bar: step, time: bar.openTime)
+        if context.broker.hasWorkingOrders {
+            context.broker.processBar(symbol: symbol, bar: bar)
+            Self.drain(&strategy, &context, into: &changes)
+        }
+        context.broker.mark(symbol: symbol, price: bar.close)
+        strategy.onBar(bar, symbol: symbol, context: &context)
+        if context.broker.hasWorkingOrders {
+            context.broker.processClose(symbol: symbol, bar: bar)
+        }
+        Self.drain(&strategy, &context, into: &changes)
+        context.broker.markOpenTrades()
+        return changes
+    }
+
+    mutating func finish() {
+        guard !finished else { return }
+        finished = true
+        var changes = PaperChanges()
+        strategy.stop(context: &context)
+        Self.drain(&strategy, &context, into: &changes)
+        context.broker.markOpenTrades()
+    }
+
+    /// Like `BacktestEngine.drainEvents`, also collecting what changed (each index once, in order).
+    static func drain(_ strategy: inout S, _ context: inout StrategyContext, into changes: inout PaperChanges) {
+        while !context.broker.events.isEmpty {
+            let batch = context.broker.events
+            context.broker.events.removeAll(keepingCapacity: true)
+            for event in batch {
+                switch event {
+                case .order(let index):
+                    if !changes.orders.contains(index) { changes.orders.append(index) }
+                    if S.observesBrokerEvents { strategy.onOrderUpdate(context.broker.orders[index], context: &context) }
+                case .trade(let index):
+                    if !changes.trades.contains(index) { changes.trades.append(index) }
+                    if S.observesBrokerEvents { strategy.onTrade(context.broker.trades[index], context: &context) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import ArgumentParser
+import MarketData
+import Storage
+import TradingCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `cracktrader bench`: the engine and data-path benchmarks, printed as a table a reader can compare.
+///
+/// Run it on a release build (`swift build -c release`); debug builds are 10–50× slower.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark the engine loop, sim generation, CSV parsing and the candle store.",
+        discussion: "Each figure is the best of --repeat runs. Use a release build."
+    )
+
+    @Option(help: "Bars per benchmark.")
+    var bars: Int = 1_000_000
+
+    @Option(help: "Runs per benchmark; the best is reported.")
+    var `repeat`: Int = 5
+
+    @Option(help: "Write the generated CSV here (for timing `cracktrader backtest --data` with hyperfine).")
+    var csvOutput: String?
+
+    @Option(help: "Scratch data directory for the store benchmark.")
+    var scratchDir: String = "/tmp/cracktrader-bench"
+
+    func run() async throws {
+        let symbol = try TradingSymbol(parsing: "BTC/USDT")
+        let start: Int64 = 1_704_067_200_000  // 2024-01-01T00:00:00Z
+        let end = start + Int64(bars) * 60_000
+        var rows: [(String, String)] = []
+
+        // Sim generation.
+        var series: [Bar] = []
+        let simSeconds = try best {
+            series = try SimExchange.bars(symbol: symbol, timeframe: .oneMinute, from: start, to: end)
+        }
+        rows.append(("sim: generate \(bars) 1m bars", Self.milliseconds(simSeconds)))
+
+        // Engine loop: MovingAverageCross 10/30, no metrics or JSON.
+        let configuration = BacktestConfiguration(
+            strategyName: "MovingAverageCross", parameters: [:], symbols: [symbol], timeframe: .oneMinute)
+        let input = [symbol: series]
+        var trades = 0
+        let heapBefore = Self.heapInUse()
+        var retained: EngineOutput?
+        let engineSeconds = try best {
+            let output = try BacktestEngine.run(configuration: configuration, bars: input, validatesBars: false)
+            trades = output.orders.count
+            retained = output
+        }
+        let heapAfter = Self.heapInUse()
+        _ = retained
+        rows.append(("engine: MovingAverageCross, \(bars) bars", Self.milliseconds(engineSeconds)))
+        rows.append(("engine: bars per second (one core)", Self.millions(Double(bars) / engineSeconds) + " M/s"))
+        rows.append(("engine: orders in the run", String(trades)))
+        rows.append(("engine: resident memory added (run kept)", Self.fixed(Double(max(0, heapAfter - heapBefore)) / Double(bars), 1) + " bytes/bar"))
+
+        // Full backtest: engine + metrics + report.
+        let fullSeconds = try best { _ = try runBacktest(configuration: configuration, bars: input) }
+        rows.append(("backtest: engine + metrics + report", Self.milliseconds(fullSeconds)))
+
+        // CSV parse.
+        let csvPath = csvOutput ?? scratchDir + "/bench.csv"
+        try DataDirectory(path: scratchDir).create()
+        try Self.writeCSV(series, to: csvPath)
+        let csvSeconds = try best { _ = try CandleCSVParser.parse(contentsOf: csvPath) }
+        rows.append(("csv: read + parse \(bars) rows", Self.milliseconds(csvSeconds)))
+
+        // Candle store: import (one transaction) and read back.
+        let database = try await Database.open(path: scratchDir + "/bench.sqlite")
+        var importSeconds = Double.infinity
+        var readSeconds = Double.infinity
+        for _ in 0..<max(1, `repeat`) {
+            _ = try await database.candles.delete(exchange: "bench", symbol: symbol, timeframe: .oneMinute)
+            let clock = ContinuousClock()
+            let importStart = clock.now
+            _ = try await database.candles.upsert(exchange: "bench", symbol: symbol, timeframe: .oneMinute, bars: series)
+            importSeconds = min(importSeconds, Self.seconds(clock.now - importStart))
+            let readStart = clock.now
+            let back = try await database.candles.bars(exchange: "bench", symbol: symbol, timeframe: .oneMinute, from: start, to: end)
+            readSeconds = min(readSeconds, Self.seconds(clock.now - readStart))
+            guard back.count == series.count else { throw ValidationError("store returned \(back.count) of \(series.count) bars") }
+        }
+        await database.close()
+        rows.append(("store: import \(bars) bars (one transaction)", Self.milliseconds(importSeconds)))
+        rows.append(("store: read \(bars) bars", Self.milliseconds(readSeconds)))
+        rows.append(("csv + store: `data import` equivalent", Self.milliseconds(csvSeconds + importSeconds)))
+
+        let width = rows.map(\.0.count).max() ?? 0
+        writeLine("Cracktrader benchmarks (best of \(`repeat`))", to: STDOUT_FILENO)
+        for (label, value) in rows {
+            writeLine(label + String(repeating: " ", count: width - label.count) + "  " + value, to: STDOUT_FILENO)
+        }
+    }
+
+    private func best(_ body: () throws -> Void) throws -> Double {
+        var fastest = Double.infinity
+        let clock = ContinuousClock()
+        for _ in 0..<max(1, `repeat`) {
+            let started = clock.now
+            try body()
+            fastest = min(fastest, Self.seconds(clock.now - started))
+        }
+        return fastest
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func milliseconds(_ seconds: Double) -> String { fixed(seconds * 1000, 1) + " ms" }
+    static func millions(_ value: Double) -> String { fixed(value / 1e6, 1) }
+    static func fixed(_ value: Double, _ digits: Int) -> String { MetricsTable.fixed(value, digits) }
+
+    /// Resident memory of the process (Linux `/proc/self/statm`), in bytes; 0 elsewhere.
+    static func heapInUse() -> Int {
+        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+        defer { fclose(file) }
+        var total = 0
+        var resident = 0
+        guard fscanf_two(file, &total, &resident) else { return 0 }
+        return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    private static func fscanf_two(_ file: UnsafeMutablePointer<FILE>, _ first: inout Int, _ second: inout Int) -> Bool {
+        var buffer = [CChar](repeating: 0, count: 128)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return false }
+        let fields = String(cString: buffer).split(separator: " ")
+        guard fields.count >= 2, let a = Int(fields[0]), let b = Int(fields[1]) else { return false }
+        first = a
+        second = b
+        return true
+    }
+
+    static func writeCSV(_ bars: [Bar], to path: String) throws {
+        guard let file = fopen(path, "w") else { throw ValidationError("cannot write \(path)") }
+        defer { fclose(file) }
+        fputs("timestamp,open,high,low,close,volume\n", file)
+        for bar in bars {
+            fputs("\(bar.openTime),\(bar.open),\(bar.high),\(bar.low),\(bar.close),\(bar.volume)\n", file)
+        }
+    }
+}
