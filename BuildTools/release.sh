@@ -4,7 +4,8 @@
 # The Swift runtime is linked statically (--static-swift-stdlib), and so are zlib, libstdc++ and
 # libgcc: their static archives are put in a folder the linker searches first. SQLite is compiled
 # in from sqlite-nio's vendored amalgamation. What stays dynamic is the C library family only
-# (libc, libm, ld-linux), present on every Linux system.
+# (libc, libm, ld-linux), present on every Linux system. lld links it: gold rejects the SystemTap
+# notes in a static libstdc++ once unused sections are collected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,8 @@ ln -sf "$(find_archive libstdc++.a)" "$static_dir/libstdc++.a"
 swift build -c release --product cracktrader --scratch-path "$scratch" \
     --static-swift-stdlib \
     -Xlinker -L"$PWD/$static_dir" \
-    -Xswiftc -Xclang-linker -Xswiftc -static-libgcc
+    -Xswiftc -Xclang-linker -Xswiftc -static-libgcc \
+    -Xswiftc -use-ld=lld
 
 binary="$scratch/release/cracktrader"
 cp "$binary" dist/cracktrader

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import DataAccess
 import NIOCore
 import Storage
 
@@ -19,6 +20,16 @@ public func buildApplication(
     let dataDirectory = DataDirectory(path: configuration.dataDirectory)
     try dataDirectory.create()
     let state = ServerState(configuredPort: configuration.port)
+    let database = try await Database.open(directory: dataDirectory)
+    // Runs the previous process left active died with it.
+    let interrupted = try await database.runs.markInterruptedRuns()
+    if !interrupted.isEmpty {
+        logger.warning("runs interrupted by the previous shutdown marked failed", metadata: ["run_ids": "\(interrupted)"])
+    }
+    let resolver = configuration.runner.makeDataResolver?(database.candles) ?? DataResolver(store: database.candles)
+    let hub = StatusHub()
+    let controller = RunController(
+        database: database, resolver: resolver, hub: hub, metrics: state.metrics, options: configuration.runner, logger: logger)
     let hostPolicy = HostPolicy(
         bindHost: configuration.host, allowedHosts: configuration.allowedHosts, corsOrigin: configuration.corsOrigin)
     let assets: AssetStore = try configuration.webUIDirectory.map { .directory($0) } ?? .embedded()
@@ -30,7 +41,18 @@ public func buildApplication(
 
     var routes = RouteRegistrar(router: router)
     try MetaRoutes.register(on: &routes, catalogProvider: { catalogBox.catalog })
-    try HealthRoutes(dataDirectory: dataDirectory, state: state).register(on: &routes)
+    let health = HealthRoutes(dataDirectory: dataDirectory, state: state, controller: controller, hub: hub)
+    try health.register(on: &routes)
+    try RunRoutes(controller: controller, health: health).register(on: &routes)
+    try CatalogRoutes(resolver: resolver, options: configuration.runner).register(on: &routes)
+    try routes.add(.get, "/metrics") { _, _ in
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        let body = ByteBuffer(bytes: state.metrics.exposition())
+        headers[.contentLength] = String(body.readableBytes)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+    }
     try WebUIRoutes(store: assets).register(on: &routes)
     try routes.add(.get, StatusStream.path, isListed: false) { _, _ in
         throw APIError(
@@ -42,10 +64,12 @@ public func buildApplication(
     for registration in configuration.additionalRoutes {
         try routes.add(registration)
     }
+    let openAPI = OpenAPIDocument.build(catalog: routes.catalog)
+    try routes.add(.get, OpenAPIDocument.path) { _, _ in JSONResponse.raw(openAPI) }
     catalogBox.catalog = routes.catalog
 
     let webSocketRouter = Router(context: AppRequestContext.self)
-    StatusStream(hostPolicy: hostPolicy, state: state).register(on: webSocketRouter)
+    StatusStream(hostPolicy: hostPolicy, state: state, hub: hub, controller: controller).register(on: webSocketRouter)
 
     return Application(
         router: router,

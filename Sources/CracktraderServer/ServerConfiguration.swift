@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// Routes added by the embedder (tests use this to prove deprecation handling).
     public var additionalRoutes: [RouteRegistration]
+    /// Run defaults: paper speed, the clock, data sources (see `RunnerOptions`).
+    public var runner: RunnerOptions
 
     public init(
         host: String = "127.0.0.1",
@@ -27,8 +29,10 @@ public struct ServerConfiguration: Sendable {
         allowedHosts: [String] = [],
         corsOrigin: String? = nil,
         logLevel: Logger.Level = .info,
-        additionalRoutes: [RouteRegistration] = []
+        additionalRoutes: [RouteRegistration] = [],
+        runner: RunnerOptions = RunnerOptions()
     ) {
+        self.runner = runner
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory

@@ -7,6 +7,8 @@ public final class ServerState: Sendable {
     public let startedAt: ContinuousClock.Instant
     private let boundPortStorage: Atomic<Int>
     private let requestCount = Atomic<Int>(0)
+    /// Prometheus metrics of this server (`GET /metrics`).
+    let metrics = ServerMetrics()
 
     init(configuredPort: Int) {
         self.startedAt = .now

@@ -1,7 +1,10 @@
 import ArgumentParser
+import AsyncHTTPClient
 import CracktraderServer
+import DataAccess
 import Hummingbird
 import Logging
+import Storage
 
 #if canImport(Glibc)
 import Glibc
@@ -41,6 +44,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Allow cross-origin calls from this origin (e.g. https://tools.example); no CORS headers otherwise.")
     var corsOrigin: String?
 
+    @Option(help: "Paper runs on sim: market time runs this many times faster than the wall clock (60: a 1m bar per second).")
+    var paperSpeed: Double = 60
+
+    @Flag(help: "Never download candles from venues; serve only sim and stored data (air-gapped use).")
+    var offline = false
+
     func run() async throws {
         let environment = ProcessEnvironment()
         let resolvedHost = host ?? environment["CRACKTRADER_API_HOST"] ?? "127.0.0.1"
@@ -52,6 +61,9 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(resolvedPort) else {
             throw ValidationError("port \(resolvedPort) is out of range 0–65535")
         }
+        guard paperSpeed > 0, paperSpeed <= 100_000 else {
+            throw ValidationError("--paper-speed must be above 0 and at most 100000")
+        }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -60,7 +72,8 @@ struct Serve: AsyncParsableCommand {
 
         let configuration = ServerConfiguration(
             host: resolvedHost, port: resolvedPort, dataDirectory: dataDir, webUIDirectory: webUiDir,
-            allowedHosts: allowedHost, corsOrigin: corsOrigin, logLevel: level)
+            allowedHosts: allowedHost, corsOrigin: corsOrigin, logLevel: level, additionalRoutes: [],
+            runner: runnerOptions())
         if !configuration.bindsLoopbackOnly {
             printError("""
                 WARNING: binding \(resolvedHost), which other machines can reach. The Cracktrader API has NO \
@@ -83,6 +96,18 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         writeLine("Cracktrader stopped.", to: STDOUT_FILENO)
+    }
+
+    /// Paper speed, and venue downloads for backtests unless `--offline`.
+    func runnerOptions() -> RunnerOptions {
+        var options = RunnerOptions(paperSpeed: paperSpeed)
+        if !offline {
+            let client = HTTPClient.shared
+            options.makeDataResolver = { @Sendable (store: CandleStore) -> DataResolver in
+                DataResolver(store: store, httpClient: client)
+            }
+        }
+        return options
     }
 
     static func parsePort(_ text: String) throws -> Int {

@@ -52,20 +52,20 @@ struct DataResolverTests {
             let eth = try TradingSymbol(parsing: "ETH/USDT")
 
             await #expect(throws: TradingError.self) { _ = try await resolver.bars(exchange: "nowhere", symbol: Self.symbol, timeframe: .oneHour, from: nil, to: nil) }
-            do {
+            do throws(TradingError) {
                 _ = try await resolver.bars(exchange: "nowhere", symbol: Self.symbol, timeframe: .oneHour, from: nil, to: nil)
             } catch {
                 #expect(error.code == .unknownExchange)
                 #expect(error.details["available"] == .list(["sim", "binance", "bybit", "okx", "kraken", "coinbase"]))
             }
-            do {
+            do throws(TradingError) {
                 _ = try await resolver.bars(exchange: "mydata", symbol: eth, timeframe: .oneHour, from: nil, to: nil)
                 Issue.record("expected an error")
             } catch {
                 #expect(error.code == .dataUnavailable)
                 #expect(error.message == "no 1h candles for ETH/USDT are stored under 'mydata'; import them with `cracktrader data import`")
             }
-            do {
+            do throws(TradingError) {
                 _ = try await resolver.bars(exchange: "mydata", symbol: Self.symbol, timeframe: .oneHour, from: Self.start + 100 * Self.hour, to: Self.start + 200 * Self.hour)
                 Issue.record("expected an error")
             } catch {
@@ -73,13 +73,13 @@ struct DataResolverTests {
                 #expect(error.details["missing_start"] == .text("2024-01-05T04:00:00.000Z"))
                 #expect(error.details["missing_end"] == .text("2024-01-09T08:00:00.000Z"))
             }
-            do {
+            do throws(TradingError) {
                 _ = try await resolver.bars(exchange: "sim", symbol: Self.symbol, timeframe: .oneHour, from: Self.start, to: Self.start)
                 Issue.record("expected an error")
             } catch {
                 #expect(error.code == .invalidDateRange)
             }
-            do {
+            do throws(TradingError) {
                 _ = try await resolver.bars(exchange: "coinbase", symbol: Self.symbol, timeframe: .fourHours, from: Self.start, to: Self.start + Self.hour * 8)
                 Issue.record("expected an error")
             } catch {
@@ -92,7 +92,7 @@ struct DataResolverTests {
     func venueOffline() async throws {
         try await withStore { store in
             let resolver = DataResolver(store: store, httpClient: nil)
-            do {
+            do throws(TradingError) {
                 _ = try await resolver.bars(exchange: "binance", symbol: Self.symbol, timeframe: .oneHour, from: Self.start, to: Self.start + 5 * Self.hour)
                 Issue.record("expected an error")
             } catch {

@@ -19,6 +19,7 @@ struct EdgeMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         state.countRequest()
+        let started = ContinuousClock.now
         var response: Response
         do {
             try checkHost(request)
@@ -33,6 +34,9 @@ struct EdgeMiddleware: RouterMiddleware {
             response = envelope(for: error, request: request, context: context).makeResponse()
         }
         decorate(&response, request: request, context: context)
+        state.metrics.recordRequest(
+            method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: response.status.code,
+            duration: ContinuousClock.now - started)
         return response
     }
 

@@ -44,7 +44,9 @@ public struct HostPolicy: Sendable {
     public func allowsOrigin(_ origin: String, boundPort: Int) -> Bool {
         let normalized = Self.normalizedOrigin(origin)
         if let corsOrigin, normalized == corsOrigin { return true }
-        for scheme in ["http://", "https://"] where normalized.hasPrefix(scheme) {
+        // Non-browser WebSocket clients (Hummingbird's WSClient among them) send `ws://host:port`;
+        // browsers always send http(s). The authority rules are the same.
+        for scheme in ["http://", "https://", "ws://", "wss://"] where normalized.hasPrefix(scheme) {
             let authority = String(normalized.dropFirst(scheme.count))
             guard !authority.contains("/") else { return false }
             return allowsHost(authority, boundPort: boundPort)

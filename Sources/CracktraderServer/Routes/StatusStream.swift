@@ -1,36 +1,30 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
+import NIOWebSocket
 
-/// `WS /api/v1/ws/status`: sends a status snapshot on connect, then a heartbeat every 15 s.
-/// Run events join this stream once the runner exists.
+/// `WS /api/v1/ws/status`: a `status` snapshot on connect, then every run event from the hub
+/// (`status_update`, `order_update`, `trade`, `equity_point`, `error`) and a `heartbeat` every 15 s.
+///
+/// Each connection has a writer task that drains the client's bounded queue in the hub; the
+/// engine only ever appends to that queue. A client that falls `StatusHub.limit` messages behind
+/// is closed with code 1008 and the reason.
 struct StatusStream {
     static let path = "/api/v1/ws/status"
     static let heartbeatInterval: Duration = .seconds(15)
 
-    struct Message<Payload: Encodable>: Encodable {
-        let type: String
-        let payload: Payload
-        let timestamp: String
-    }
-
-    struct IdleStatus: Encodable {
-        let run_id: String?
-        let status: String
-    }
-
     let hostPolicy: HostPolicy
     let state: ServerState
+    let hub: StatusHub
+    let controller: RunController
 
     /// The upgrade happens only for an allowed Host and Origin. Anything else falls through to the
     /// HTTP router, whose edge middleware answers with the 403 envelope.
     func register(on router: Router<AppRequestContext>) {
+        let hub = self.hub
+        let controller = self.controller
+        let metrics = state.metrics
         router.ws(RouterPath(Self.path)) { request, _ in
             let hosts = (request.head.authority.map { [$0] } ?? []) + request.headers[values: .hostField]
             guard !hosts.isEmpty, hosts.allSatisfy({ hostPolicy.allowsHost($0, boundPort: state.boundPort) }) else {
@@ -43,26 +37,40 @@ struct StatusStream {
             headers[.cracktraderAPIVersion] = EdgeHeaderValues.apiVersion
             return .upgrade(headers)
         } onUpgrade: { inbound, outbound, _ in
-            try await outbound.write(.text(Self.encode(type: "status", payload: IdleStatus(run_id: nil, status: "idle"))))
+            let (id, wake) = hub.connect()
+            metrics.setWebSocketClients(hub.clientCount)
+            defer {
+                hub.disconnect(id)
+                metrics.setWebSocketClients(hub.clientCount)
+            }
+            hub.send(id, type: "status", payload: controller.statusDocument())
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     while !Task.isCancelled {
                         try await Task.sleep(for: Self.heartbeatInterval)
-                        try await outbound.write(.text(Self.encode(type: "heartbeat", payload: [String: String]())))
+                        hub.send(id, type: "heartbeat", payload: [String: String]())
                     }
                 }
-                // Clients do not send commands yet; reading drains pings and notices the close.
-                for try await _ in inbound {}
+                group.addTask {
+                    for await _ in wake {
+                        let (messages, closeReason) = hub.drain(id)
+                        for message in messages {
+                            try await outbound.write(.text(message.text))
+                        }
+                        if let closeReason {
+                            try? await outbound.close(.policyViolation, reason: closeReason)
+                            return
+                        }
+                    }
+                }
+                group.addTask {
+                    // Clients send no commands; reading drains pings and notices the close.
+                    for try await _ in inbound {}
+                }
+                // The first task to end (client gone, or closed as too slow) ends the connection.
+                _ = try await group.next()
                 group.cancelAll()
             }
         }
-    }
-
-    static func encode(type: String, payload: some Encodable) -> String {
-        let message = Message(
-            type: type, payload: payload,
-            timestamp: HTTPDate.iso8601(epochMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)))
-        guard let buffer = try? JSONCoding.encode(message) else { return "{}" }
-        return String(buffer: buffer)
     }
 }
