@@ -31,10 +31,11 @@ let package = Package(
     ],
     targets: [
         // MARK: C libraries
+        // No pkgConfig: it would put -L/usr/lib/<triple> ahead of the release build's static-library
+        // folder, and the binary would link libz.so instead of libz.a. zlib.h is on the default path.
         .systemLibrary(
             name: "CZlib",
             path: "Sources/CZlib",
-            pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
 

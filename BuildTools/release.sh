@@ -26,9 +26,13 @@ find_archive() {
 ln -sf "$(find_archive libz.a)" "$static_dir/libz.a"
 ln -sf "$(find_archive libstdc++.a)" "$static_dir/libstdc++.a"
 
+# -Osize: the binary is I/O- and network-bound outside the engine loop, and the engine's hot loop
+# keeps its speed (measured in docs/performance.md); it saves several megabytes.
 swift build -c release --product cracktrader --scratch-path "$scratch" \
     --static-swift-stdlib \
+    -Xswiftc -Osize \
     -Xlinker -L"$PWD/$static_dir" \
+    -Xlinker --version-script="$PWD/BuildTools/release-exports.map" \
     -Xswiftc -Xclang-linker -Xswiftc -static-libgcc \
     -Xswiftc -use-ld=lld
 

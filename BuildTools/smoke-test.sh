@@ -47,4 +47,24 @@ grep -q "already in use" second.err || fail "port in use message: $(cat second.e
 kill -TERM "$server"
 wait "$server" || fail "server exited with status $? on SIGTERM"
 grep -q "Cracktrader stopped." out.log || fail "no clean shutdown message"
+
+# The environment sets the port; a flag wins over it. SIGINT stops as cleanly as SIGTERM.
+env_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+CRACKTRADER_API_PORT="$env_port" CRACKTRADER_LOG_LEVEL=warning ./cracktrader > env.log 2>&1 &
+server=$!
+for _ in $(seq 1 100); do grep -q "Dashboard" env.log 2>/dev/null && break; sleep 0.05; done
+grep -q "Dashboard: http://127.0.0.1:$env_port/ui" env.log || fail "CRACKTRADER_API_PORT was not used: $(cat env.log)"
+kill -INT "$server"
+wait "$server" || fail "server exited with status $? on SIGINT"
+CRACKTRADER_API_PORT=1 ./cracktrader --port "$port" > flag.log 2>&1 &
+server=$!
+for _ in $(seq 1 100); do grep -q "Dashboard" flag.log 2>/dev/null && break; sleep 0.05; done
+grep -q "Dashboard: http://127.0.0.1:$port/ui" flag.log || fail "--port did not win over CRACKTRADER_API_PORT: $(cat flag.log)"
+kill -TERM "$server"
+wait "$server" || true
+set +e
+./cracktrader --log-level loud > bad.log 2>&1
+status=$?
+set -e
+[[ $status -ne 0 ]] || fail "an unknown log level was accepted"
 echo "smoke: OK (size $size bytes, port $port)"

@@ -69,6 +69,9 @@ struct BacktestCommand: AsyncParsableCommand {
     @Flag(help: "With --json, leave out `stats` (engine timing), so equal inputs give byte-identical output.")
     var noStats = false
 
+    @Option(help: "Equity points in the --json document, downsampled as GET /results does (0: every bar).")
+    var maxPoints: Int = 2_000
+
     func run() async throws {
         do {
             try await execute()
@@ -130,7 +133,9 @@ struct BacktestCommand: AsyncParsableCommand {
             initialCash: cash, commission: commission, slippageBps: slippageBps, fillAt: fillTiming)
         let clock = ContinuousClock()
         let started = clock.now
-        let result = try runBacktest(configuration: configuration, bars: bars)
+        guard maxPoints >= 0 else { throw ValidationError("--max-points must be 0 (all) or positive") }
+        // Metrics always use every bar; only the curve printed in the document is thinned.
+        let result = try runBacktest(configuration: configuration, bars: bars, equityCurveLimit: maxPoints == 0 ? nil : maxPoints)
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 

@@ -176,11 +176,18 @@ struct APISurfaceTests {
     func slowClient() {
         let hub = StatusHub(limit: 10)
         let (id, _) = hub.connect()
-        for index in 0..<5 { hub.publish(type: "status_update", payload: ["n": index]) }
-        // Coalesced: five status updates are one message.
+        for index in 0..<5 { hub.publish(type: "status_update", payload: ["n": index], status: "running") }
+        // Coalesced: five progress updates of one status are one message.
         var drained = hub.drain(id)
         #expect(drained.messages.count == 1)
         #expect(drained.messages.first?.text.contains(#""n":4"#) == true)
+        // Transitions are never merged away, even when the client has read nothing.
+        hub.publish(type: "status_update", payload: ["n": 10], status: "starting")
+        for index in 11..<14 { hub.publish(type: "status_update", payload: ["n": index], status: "running") }
+        hub.publish(type: "status_update", payload: ["n": 14], status: "completed")
+        drained = hub.drain(id)
+        #expect(drained.messages.map(\.status) == ["starting", "running", "completed"])
+        #expect(drained.messages[1].text.contains(#""n":13"#))
         for index in 0..<11 { hub.publish(type: "trade", payload: ["n": index]) }
         drained = hub.drain(id)
         #expect(drained.messages.isEmpty)

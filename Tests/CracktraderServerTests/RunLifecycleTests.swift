@@ -144,7 +144,7 @@ struct RunLifecycleTests {
             #expect(badDate.errorCode == "VALIDATION_ERROR")
 
             let live = try await post(#"{"strategy_name":"MovingAverageCross","symbols":["BTC/USDT"],"mode":"live","exchange":"binance"}"#, live: true)
-            #expect(live.status == .notImplemented)
+            #expect(live.status == .unprocessableContent)
             #expect(live.errorCode == "NOT_IMPLEMENTED")
 
             let notJSON = try await client.call(.post, "/api/v1/run/backtest", json: "[1,2]")

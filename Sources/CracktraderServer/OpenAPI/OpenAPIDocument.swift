@@ -31,7 +31,7 @@ enum OpenAPIDocument {
         ("UNSUPPORTED_MEDIA_TYPE", 415, "The body is not declared application/json."),
         ("UPGRADE_REQUIRED", 426, "The WebSocket path was requested without an upgrade."),
         ("INTERNAL_ERROR", 500, "An unexpected server error (the log has the cause)."),
-        ("NOT_IMPLEMENTED", 501, "live or sandbox mode, or paper on a real venue: not available in this version."),
+        ("NOT_IMPLEMENTED", 422, "live or sandbox mode, or paper on a real venue: not available in this version."),
         ("STORAGE_ERROR", 503, "The database could not record the run."),
     ]
 
@@ -117,7 +117,7 @@ enum OpenAPIDocument {
                 "post": operation("startBacktest", "Start a backtest", ok: ref("RunResponse"), errors: [409, 422, 503], body: ref("BacktestRequest")),
             ],
             "/api/v1/run/live": [
-                "post": operation("startLive", "Start a paper run (live and sandbox answer 501)", ok: ref("RunResponse"), errors: [409, 501, 503], body: ref("LiveRequest")),
+                "post": operation("startLive", "Start a paper run (live and sandbox answer 422 NOT_IMPLEMENTED)", ok: ref("RunResponse"), errors: [409, 422, 503], body: ref("LiveRequest")),
             ],
             "/api/v1/run/stop": ["post": operation("stopRun", "Stop the active run (idempotent)", ok: ref("RunResponse"))],
             "/api/v1/run/reset": ["delete": operation("resetRunner", "Return the runner to idle", ok: ref("RunResponse"), errors: [409])],

@@ -591,7 +591,7 @@ final class RunController: Sendable {
             state.lastProgressPublish = now
             return Self.statusDocument(machine: state.machine, run: state.run)
         }
-        if let document { hub.publish(type: "status_update", payload: document) }
+        if let document { hub.publish(type: "status_update", payload: document, status: document.status) }
     }
 
     // MARK: Ids

@@ -150,7 +150,7 @@ enum RunPlanner {
             case "paper": mode = .paper
             case "live":
                 throw APIError(
-                    status: .notImplemented, code: "NOT_IMPLEMENTED",
+                    status: .unprocessableContent, code: "NOT_IMPLEMENTED",
                     message: "live trading (real orders) is not available in this version; use mode \"paper\"",
                     details: ["mode": "live", "supported_modes": ["paper"]])
             case let other: fieldErrors.append(("mode", "must be \"paper\" or \"live\", got \"\(other)\""))
@@ -159,7 +159,7 @@ enum RunPlanner {
             case .object(let config):
                 if case .bool(true)? = config["sandbox"] {
                     throw APIError(
-                        status: .notImplemented, code: "NOT_IMPLEMENTED",
+                        status: .unprocessableContent, code: "NOT_IMPLEMENTED",
                         message: "sandbox trading (orders on a venue testnet) is not available in this version; use mode \"paper\" without sandbox",
                         details: ["mode": "sandbox", "supported_modes": ["paper"]])
                 }
@@ -232,7 +232,7 @@ enum RunPlanner {
         }
         if mode == .paper && exchange != SimExchange.id {
             throw APIError(
-                status: .notImplemented, code: "NOT_IMPLEMENTED",
+                status: .unprocessableContent, code: "NOT_IMPLEMENTED",
                 message: "paper runs on live data from \(capabilities.displayName) are not available yet; use exchange \"sim\" (offline, real time)",
                 details: ["exchange": .string(exchange), "supported_exchanges": ["sim"]])
         }

@@ -32,6 +32,9 @@ final class StatusHub: Sendable {
     struct Outgoing: Sendable {
         let type: String
         let text: String
+        /// For `status_update`: the run status it reports. A queued update is replaced only by a
+        /// newer one with the same status, so progress is coalesced but no transition is lost.
+        var status: String? = nil
     }
 
     init(limit: Int = 1_024) {
@@ -78,10 +81,12 @@ final class StatusHub: Sendable {
     }
 
     /// Queues a message for every client. Never blocks on a client.
-    func publish(type: String, payload: some Encodable) {
+    ///
+    /// - Parameter status: for `status_update`, the status it carries (see `Outgoing.status`).
+    func publish(type: String, payload: some Encodable, status: String? = nil) {
         let hasClients = state.withLock { !$0.clients.isEmpty }
         guard hasClients else { return }
-        let message = Outgoing(type: type, text: Self.encode(type: type, payload: payload))
+        let message = Outgoing(type: type, text: Self.encode(type: type, payload: payload), status: status)
         state.withLock { state in
             for id in state.clients.keys {
                 Self.enqueue(message, to: id, in: &state, limit: limit)
@@ -91,9 +96,13 @@ final class StatusHub: Sendable {
 
     private static func enqueue(_ message: Outgoing, to id: Int, in state: inout State, limit: Int) {
         guard var client = state.clients[id], client.closeReason == nil else { return }
-        if message.type == "status_update", let last = client.messages.lastIndex(where: { $0.type == "status_update" }) {
-            // Coalesce: only the newest status matters. Keep it where the old one was when nothing
-            // followed it, else move it to the end so it stays after the events it describes.
+        if message.type == "status_update", message.status != nil,
+            let last = client.messages.lastIndex(where: { $0.type == "status_update" }),
+            client.messages[last].status == message.status
+        {
+            // Coalesce progress: a queued update with the same status is superseded. Keep the new
+            // one where the old one was when nothing followed it, else move it to the end so it
+            // stays after the events it describes. Different statuses are transitions and all stay.
             if last == client.messages.count - 1 {
                 client.messages[last] = message
             } else {
