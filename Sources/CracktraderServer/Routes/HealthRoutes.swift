@@ -9,6 +9,7 @@ import Glibc
 import Darwin
 #endif
 import Hummingbird
+import TradingCore
 import Storage
 
 /// `GET /api/v1/health`: overall status from real checks, run every time it is asked.
@@ -101,7 +102,7 @@ struct HealthRoutes: Sendable {
             metrics: Metrics(
                 uptime_seconds: uptime, runs_total: counts.total, runs_failed: counts.failed, active_websockets: hub.clientCount,
                 requests_total: state.requestsTotal, memory_rss_bytes: Self.residentMemoryBytes()),
-            timestamp: HTTPDate.iso8601(epochMilliseconds: nowMilliseconds))
+            timestamp: ISO8601Timestamp.string(fromMilliseconds: nowMilliseconds))
     }
 
     /// Bytes available to this user on the file system holding `path`.

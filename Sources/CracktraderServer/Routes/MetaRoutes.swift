@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Hummingbird
+import TradingCore
 
 /// `GET /api/v1/meta`: the version, every route and every deprecation.
 struct MetaRoutes {
@@ -40,8 +41,8 @@ struct MetaRoutes {
                     route.deprecation.map { notice in
                         .init(
                             method: route.method.rawValue, path: route.path,
-                            deprecated_since: HTTPDate.iso8601(epochMilliseconds: Int64(notice.announced.timeIntervalSince1970 * 1000)),
-                            sunset: HTTPDate.iso8601(epochMilliseconds: Int64(notice.sunset.timeIntervalSince1970 * 1000)),
+                            deprecated_since: ISO8601Timestamp.string(fromMilliseconds: Int64(notice.announced.timeIntervalSince1970 * 1000)),
+                            sunset: ISO8601Timestamp.string(fromMilliseconds: Int64(notice.sunset.timeIntervalSince1970 * 1000)),
                             link: notice.link, replacement: notice.replacement)
                     }
                 })

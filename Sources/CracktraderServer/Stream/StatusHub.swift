@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import MarketData
+import TradingCore
 import NIOCore
 import Synchronization
 
@@ -127,7 +128,7 @@ final class StatusHub: Sendable {
     }
 
     static func encode(type: String, payload: some Encodable) -> String {
-        let message = Message(type: type, payload: payload, timestamp: HTTPDate.iso8601(epochMilliseconds: WallClock.nowMilliseconds()))
+        let message = Message(type: type, payload: payload, timestamp: ISO8601Timestamp.string(fromMilliseconds: WallClock.nowMilliseconds()))
         guard let buffer = try? JSONCoding.encode(message) else { return #"{"type":"error","payload":{},"timestamp":""}"# }
         return String(buffer: buffer)
     }

@@ -1,4 +1,5 @@
-/// Calendar arithmetic for HTTP and ISO 8601 dates without Foundation's formatters (and ICU).
+/// HTTP dates (RFC 9110) without Foundation's formatters (and ICU). ISO 8601 text comes from
+/// TradingCore's `ISO8601Timestamp`.
 enum HTTPDate {
     private static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -9,14 +10,6 @@ enum HTTPDate {
         let days = floorDivide(epochSeconds, 86_400)
         let weekday = weekdays[Int(((days % 7) + 7) % 7)]
         return "\(weekday), \(pad(parts.day)) \(months[parts.month - 1]) \(parts.year) \(pad(parts.hour)):\(pad(parts.minute)):\(pad(parts.second)) GMT"
-    }
-
-    /// `2026-02-26T00:00:00.000Z`.
-    static func iso8601(epochMilliseconds: Int64) -> String {
-        let parts = CivilTime(epochMilliseconds: epochMilliseconds)
-        let millis = String(parts.millisecond)
-        let paddedMillis = String(repeating: "0", count: 3 - millis.count) + millis
-        return "\(parts.year)-\(pad(parts.month))-\(pad(parts.day))T\(pad(parts.hour)):\(pad(parts.minute)):\(pad(parts.second)).\(paddedMillis)Z"
     }
 
     private static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }

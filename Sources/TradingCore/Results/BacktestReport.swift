@@ -60,24 +60,22 @@ public struct BacktestReport: Sendable, Hashable, Codable {
 
     /// Builds the document of a finished (or stopped) engine run.
     ///
-    /// - Parameter equityCurveLimit: when set and the curve has more points, keeps every k-th point
-    ///   (k = ⌈count / limit⌉) plus the last one, so huge runs stay small. Metrics always use all points.
+    /// - Parameter equityCurveLimit: when set and the curve has more points, keeps that many points
+    ///   chosen by LTTB (shape-preserving, first and last kept) — the same thinning as
+    ///   `GET /api/v1/results`. Metrics always use all points.
     public init(runId: String, configuration: BacktestConfiguration, output: EngineOutput, equityCurveLimit: Int? = nil) {
         let symbols = output.symbols
         let curve = output.equity
         let initial = output.initialCash
-        var points: [EquityPoint] = []
-        var stride = 1
+        let indices: [Int]
         if let limit = equityCurveLimit, limit > 0, curve.count > limit {
-            stride = (curve.count + limit - 1) / limit
+            indices = Downsampling.largestTriangleThreeBuckets(curve.values, threshold: limit)
+        } else {
+            indices = Array(0..<curve.count)
         }
-        points.reserveCapacity(curve.count / stride + 1)
-        var i = 0
-        while i < curve.count {
-            points.append(EquityPoint(timestamp: ISO8601Timestamp.string(fromMilliseconds: curve.timestamp(at: i)),
-                                      value: curve.values[i], cash: curve.cash(at: i), pnl: curve.values[i] - initial))
-            if i == curve.count - 1 { break }
-            i = min(i + stride, curve.count - 1)
+        let points = indices.map { i in
+            EquityPoint(timestamp: ISO8601Timestamp.string(fromMilliseconds: curve.timestamp(at: i)),
+                        value: curve.values[i], cash: curve.cash(at: i), pnl: curve.values[i] - initial)
         }
         let metrics = PerformanceMetrics(output: output)
         self.init(
