@@ -217,8 +217,8 @@ final class RunController: Sendable {
                 do throws(TradingError) {
                     let result = try runBacktest(
                         configuration: configuration, bars: loaded,
-                        progress: { processed, _ in self.progress(id: id, barsProcessed: processed) },
-                        shouldStop: { stop.isSet }, equityCurveLimit: 1)
+                        shouldStop: { stop.isSet }, equityCurveLimit: 1,
+                        snapshot: { state in self.progress(id: id, state: state) })
                     continuation.resume(returning: .success(FinishedRun(id: id, plan: plan, result: result)))
                 } catch {
                     continuation.resume(returning: .failure(error))
@@ -342,10 +342,15 @@ final class RunController: Sendable {
     }
 
     /// Engine progress (every 8,192 bars); publishes a status at most every 250 ms.
-    private func progress(id: String, barsProcessed: Int) {
+    /// Engine progress: bars, and cash, value and closed trades so far, so status updates during a
+    /// backtest show the money as it moves rather than only at the end.
+    private func progress(id: String, state progress: BacktestProgress) {
         inner.withLock { state in
             guard state.run?.id == id else { return }
-            state.run?.barsProcessed = barsProcessed
+            state.run?.barsProcessed = progress.barsProcessed
+            state.run?.cash = progress.cash
+            state.run?.value = progress.value
+            state.run?.tradeCount = progress.closedTrades
             state.version += 1
         }
         publishStatus(force: false)

@@ -10,7 +10,8 @@ public enum BacktestEngine {
     /// is strictly increasing in time with consistent OHLC.
     public static func run(
         configuration: BacktestConfiguration, bars: [TradingSymbol: [Bar]],
-        progress: ((Int, Int) -> Void)? = nil, shouldStop: (() -> Bool)? = nil, validatesBars: Bool = true
+        progress: ((Int, Int) -> Void)? = nil, shouldStop: (() -> Bool)? = nil, validatesBars: Bool = true,
+        snapshot: ((BacktestProgress) -> Void)? = nil
     ) throws(TradingError) -> EngineOutput {
         try configuration.validate()
         let strategyType = try StrategyRegistry.strategyType(named: configuration.strategyName)
@@ -26,18 +27,18 @@ public enum BacktestEngine {
             series.append(list)
         }
         return run(strategyType, parameters: parameters, series: series, symbols: symbols, timeframe: configuration.timeframe,
-                   broker: configuration.brokerConfiguration, progress: progress, shouldStop: shouldStop)
+                   broker: configuration.brokerConfiguration, report: combine(progress, snapshot), shouldStop: shouldStop)
     }
 
     /// Opens the existential once, outside the loop.
     static func run(
         _ type: any Strategy.Type, parameters: StrategyParameters, series: [[Bar]], symbols: [TradingSymbol],
-        timeframe: Timeframe, broker: BrokerConfiguration, progress: ((Int, Int) -> Void)?, shouldStop: (() -> Bool)?
+        timeframe: Timeframe, broker: BrokerConfiguration, report: ((BacktestProgress) -> Void)?, shouldStop: (() -> Bool)?
     ) -> EngineOutput {
         func open<S: Strategy>(_ concrete: S.Type) -> EngineOutput {
             let strategy = S(parameters: parameters, symbolCount: symbols.count)
             return run(strategy: strategy, series: series, symbols: symbols, timeframe: timeframe, broker: broker,
-                       progress: progress, shouldStop: shouldStop)
+                       report: report, shouldStop: shouldStop)
         }
         // Concrete calls for the built-ins so each gets a fully specialised loop; the generic
         // fallback (opened existential) serves strategies added elsewhere.
@@ -59,6 +60,25 @@ public enum BacktestEngine {
         strategy: S, series: [[Bar]], symbols: [TradingSymbol], timeframe: Timeframe, broker: BrokerConfiguration,
         progress: ((Int, Int) -> Void)? = nil, shouldStop: (() -> Bool)? = nil
     ) -> EngineOutput {
+        run(strategy: strategy, series: series, symbols: symbols, timeframe: timeframe, broker: broker,
+            report: combine(progress, nil), shouldStop: shouldStop)
+    }
+
+    /// One callback for both progress forms; nil when nobody listens, so the loop pays nothing.
+    static func combine(
+        _ progress: ((Int, Int) -> Void)?, _ snapshot: ((BacktestProgress) -> Void)?
+    ) -> ((BacktestProgress) -> Void)? {
+        if progress == nil && snapshot == nil { return nil }
+        return { state in
+            progress?(state.barsProcessed, state.totalBars)
+            snapshot?(state)
+        }
+    }
+
+    static func run<S: Strategy>(
+        strategy: S, series: [[Bar]], symbols: [TradingSymbol], timeframe: Timeframe, broker: BrokerConfiguration,
+        report: ((BacktestProgress) -> Void)?, shouldStop: (() -> Bool)?
+    ) -> EngineOutput {
         var strategy = strategy
         var context = StrategyContext(broker: SimulatedBroker(configuration: broker, symbolCount: symbols.count), symbols: symbols, timeframe: timeframe)
         context.broker.recordsEvents = S.observesBrokerEvents
@@ -70,9 +90,9 @@ public enum BacktestEngine {
 
         var output: EngineOutput
         if series.count == 1 {
-            output = runSingle(&strategy, &context, bars: series[0], progress: progress, shouldStop: shouldStop)
+            output = runSingle(&strategy, &context, bars: series[0], report: report, shouldStop: shouldStop)
         } else {
-            output = runMerged(&strategy, &context, series: series, progress: progress, shouldStop: shouldStop)
+            output = runMerged(&strategy, &context, series: series, report: report, shouldStop: shouldStop)
         }
         strategy.stop(context: &context)
         drainEvents(&strategy, &context)
@@ -106,7 +126,7 @@ public enum BacktestEngine {
     /// The single-symbol fast path.
     static func runSingle<S: Strategy>(
         _ strategy: inout S, _ context: inout StrategyContext, bars: [Bar],
-        progress: ((Int, Int) -> Void)?, shouldStop: (() -> Bool)?
+        report: ((BacktestProgress) -> Void)?, shouldStop: (() -> Bool)?
     ) -> EngineOutput {
         let count = bars.count
         var equity = EquityCurve(initialCash: context.broker.account.cash, bars: bars)
@@ -143,7 +163,12 @@ public enum BacktestEngine {
                     i += 1
                 }
                 processed = i
-                progress?(i, count)
+                if let report {
+                    let cash = context.broker.account.cash
+                    report(BacktestProgress(
+                        barsProcessed: i, totalBars: count, cash: cash, value: values.last ?? cash,
+                        closedTrades: context.broker.closedTradeCount))
+                }
                 if i < count, let shouldStop, shouldStop() {
                     stopped = true
                     break
@@ -159,7 +184,7 @@ public enum BacktestEngine {
     /// Several symbols merged by open time (ties in symbol order). One equity point per timestamp.
     static func runMerged<S: Strategy>(
         _ strategy: inout S, _ context: inout StrategyContext, series: [[Bar]],
-        progress: ((Int, Int) -> Void)?, shouldStop: (() -> Bool)?
+        report: ((BacktestProgress) -> Void)?, shouldStop: (() -> Bool)?
     ) -> EngineOutput {
         var feed = MergedFeed(series: series)
         let total = feed.totalCount
@@ -173,6 +198,14 @@ public enum BacktestEngine {
         var processed = 0
         var nextCheck = checkInterval
         var stopped = false
+
+        func sendReport() {
+            guard let report else { return }
+            let account = context.broker.account
+            report(BacktestProgress(
+                barsProcessed: processed, totalBars: total, cash: account.cash, value: account.value,
+                closedTrades: context.broker.closedTradeCount))
+        }
 
         func recordPoint() {
             let account = context.broker.account
@@ -193,7 +226,7 @@ public enum BacktestEngine {
                 currentTime = bar.openTime
                 if processed >= nextCheck {
                     nextCheck = processed + checkInterval
-                    progress?(processed, total)
+                    sendReport()
                     if let shouldStop, shouldStop() {
                         stopped = true
                         break
@@ -215,7 +248,7 @@ public enum BacktestEngine {
             processed += 1
         }
         if step >= 0, !stopped { recordPoint() }
-        if !stopped { progress?(processed, total) }
+        if !stopped { sendReport() }
         return EngineOutput(
             symbols: context.symbols, timeframe: context.timeframe, initialCash: context.broker.configuration.initialCash,
             equity: equity, broker: context.broker, barsProcessed: processed, stepsInMarket: inMarket, wasStopped: stopped)

@@ -18,13 +18,16 @@ public struct BacktestResult: Sendable {
 ///   - progress: called every `BacktestEngine.checkInterval` bars with (processed, total) bars.
 ///   - shouldStop: polled as often as `progress`; returning true ends the run with status `stopped`.
 ///   - equityCurveLimit: optional cap on equity points in the report (metrics use every point).
+///   - snapshot: like `progress`, with cash, value and closed trades so far.
 public func runBacktest(
     configuration: BacktestConfiguration, bars: [TradingSymbol: [Bar]],
-    progress: ((Int, Int) -> Void)? = nil, shouldStop: (() -> Bool)? = nil, equityCurveLimit: Int? = nil
+    progress: ((Int, Int) -> Void)? = nil, shouldStop: (() -> Bool)? = nil, equityCurveLimit: Int? = nil,
+    snapshot: ((BacktestProgress) -> Void)? = nil
 ) throws(TradingError) -> BacktestResult {
     var used: [TradingSymbol: [Bar]] = [:]
     for symbol in configuration.symbols { used[symbol] = bars[symbol] }
-    let output = try BacktestEngine.run(configuration: configuration, bars: used, progress: progress, shouldStop: shouldStop)
+    let output = try BacktestEngine.run(
+        configuration: configuration, bars: used, progress: progress, shouldStop: shouldStop, snapshot: snapshot)
     // The report's config carries the resolved parameters (defaults filled in).
     var resolved = configuration
     resolved.parameters = try StrategyRegistry.validate(name: configuration.strategyName, parameters: configuration.parameters).values

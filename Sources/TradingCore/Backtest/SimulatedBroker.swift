@@ -21,6 +21,9 @@ public struct SimulatedBroker: Sendable {
     public var recordsFills = false
     /// Round trips, closed and open, in the order they were opened.
     public internal(set) var trades: [Trade] = []
+
+    /// Round trips closed so far (progress reports; O(trades), called every few thousand bars).
+    public var closedTradeCount: Int { trades.reduce(0) { $0 + ($1.isOpen ? 0 : 1) } }
     public internal(set) var clock = SimulatedClock()
     /// Index of the bar being processed (−1 before the first bar).
     public internal(set) var currentBar: Int = -1
