@@ -117,6 +117,7 @@ let package = Package(
                 "MarketData",
                 "Storage",
                 "DataAccess",
+                "ExchangeHistory",
                 "WebUIAssets",
                 "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import CracktraderServer
 import DataAccess
+import ExchangeHistory
 import Hummingbird
 import Logging
 import Storage
@@ -50,6 +51,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Never download candles from venues; serve only sim and stored data (air-gapped use).")
     var offline = false
 
+    @Option(help: "A venue's REST base URL, as exchange=URL (proxies, regional endpoints); repeatable.")
+    var exchangeBaseUrl: [String] = []
+
     func run() async throws {
         let environment = ProcessEnvironment()
         let resolvedHost = host ?? environment["CRACKTRADER_API_HOST"] ?? "127.0.0.1"
@@ -60,6 +64,12 @@ struct Serve: AsyncParsableCommand {
         }
         guard (0...65535).contains(resolvedPort) else {
             throw ValidationError("port \(resolvedPort) is out of range 0–65535")
+        }
+        for entry in exchangeBaseUrl {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, VenueID(id: String(parts[0])) != nil, parts[1].hasPrefix("http") else {
+                throw ValidationError("--exchange-base-url '\(entry)' must look like binance=https://host (venues: \(VenueID.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
         }
         guard paperSpeed > 0, paperSpeed <= 100_000 else {
             throw ValidationError("--paper-speed must be above 0 and at most 100000")
@@ -103,8 +113,14 @@ struct Serve: AsyncParsableCommand {
         var options = RunnerOptions(paperSpeed: paperSpeed)
         if !offline {
             let client = HTTPClient.shared
+            var baseURLs: [String: String] = [:]
+            for entry in exchangeBaseUrl {
+                let parts = entry.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { baseURLs[String(parts[0]).lowercased()] = String(parts[1]) }
+            }
+            let overrides = baseURLs
             options.makeDataResolver = { @Sendable (store: CandleStore) -> DataResolver in
-                DataResolver(store: store, httpClient: client)
+                DataResolver(store: store, httpClient: client, baseURLs: overrides)
             }
         }
         return options

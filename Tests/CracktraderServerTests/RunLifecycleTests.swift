@@ -146,6 +146,11 @@ struct RunLifecycleTests {
             let live = try await post(#"{"strategy_name":"MovingAverageCross","symbols":["BTC/USDT"],"mode":"live","exchange":"binance"}"#, live: true)
             #expect(live.status == .unprocessableContent)
             #expect(live.errorCode == "NOT_IMPLEMENTED")
+            // Paper on a venue needs its live candles; a server without downloads (--offline) says so.
+            let offlinePaper = try await post(#"{"strategy_name":"MovingAverageCross","symbols":["BTC/USDT"],"mode":"paper","exchange":"binance"}"#, live: true)
+            #expect(offlinePaper.status == .unprocessableContent)
+            #expect(offlinePaper.errorCode == "DATA_UNAVAILABLE")
+            #expect(offlinePaper.errorDetails["exchange"] as? String == "binance")
 
             let notJSON = try await client.call(.post, "/api/v1/run/backtest", json: "[1,2]")
             #expect(notJSON.errorCode == "INVALID_JSON")

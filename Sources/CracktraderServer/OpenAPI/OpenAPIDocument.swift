@@ -18,7 +18,7 @@ enum OpenAPIDocument {
         ("INVALID_TIMEFRAME", 400, "timeframe is not one of the contract's timeframes or the exchange lacks it."),
         ("INVALID_SYMBOL", 400, "A symbol is not BASE/QUOTE."),
         ("INVALID_DATE_RANGE", 400, "end is not after start, start is in the future, or the range is too large."),
-        ("DATA_UNAVAILABLE", 422, "No candles exist for the request."),
+        ("DATA_UNAVAILABLE", 422, "No candles exist for the request, or a paper run on a venue on a server started with --offline."),
         ("HOST_NOT_ALLOWED", 403, "The Host header is not an allowed host."),
         ("ORIGIN_NOT_ALLOWED", 403, "The Origin of a state-changing request is not allowed."),
         ("NOT_FOUND", 404, "No route for the path."),
@@ -31,7 +31,7 @@ enum OpenAPIDocument {
         ("UNSUPPORTED_MEDIA_TYPE", 415, "The body is not declared application/json."),
         ("UPGRADE_REQUIRED", 426, "The WebSocket path was requested without an upgrade."),
         ("INTERNAL_ERROR", 500, "An unexpected server error (the log has the cause)."),
-        ("NOT_IMPLEMENTED", 422, "live or sandbox mode, or paper on a real venue: not available in this version."),
+        ("NOT_IMPLEMENTED", 422, "live or sandbox mode (real orders): not available in this version."),
         ("STORAGE_ERROR", 503, "The database could not record the run."),
     ]
 

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import DataAccess
+import ExchangeHistory
 import Dispatch
 import HTTPTypes
 import Logging
@@ -264,10 +265,20 @@ final class RunController: Sendable {
             await withTaskGroup(of: Void.self) { group in
                 for symbol in configuration.symbols {
                     group.addTask {
-                        let feed = SimExchange.liveBars(symbol: symbol, timeframe: configuration.timeframe, speed: plan.speed)
                         do {
-                            for try await bar in feed { continuation.yield((bar, symbol)) }
-                        } catch {}
+                            if let venueFeed = self.venueFeed(exchange: plan.exchange, symbol: symbol, timeframe: configuration.timeframe) {
+                                // A real venue: its closed candles in real time (speed does not apply).
+                                for try await bar in venueFeed { continuation.yield((bar, symbol)) }
+                            } else {
+                                let feed = SimExchange.liveBars(symbol: symbol, timeframe: configuration.timeframe, speed: plan.speed)
+                                for try await bar in feed { continuation.yield((bar, symbol)) }
+                            }
+                        } catch is CancellationError {
+                        } catch {
+                            let message = (error as? TradingError)?.message ?? "\(error)"
+                            self.hub.publish(type: "error", payload: ErrorPayload(code: "MARKET_DATA_ERROR", message: message, run_id: id))
+                            self.logger.warning("live feed ended", metadata: ["run_id": "\(id)", "symbol": "\(symbol)", "error": "\(message)"])
+                        }
                     }
                 }
             }
@@ -292,6 +303,13 @@ final class RunController: Sendable {
         let report = BacktestReport(runId: id, configuration: configuration, output: output, equityCurveLimit: 1)
         let finished = FinishedRun(id: id, plan: plan, report: report, output: output)
         await complete(id: id, finished: finished, stopped: !reachedLimit)
+    }
+
+    /// The polled live feed of a venue for paper runs, or nil for `sim` (generated in real time).
+    private func venueFeed(exchange: String, symbol: TradingSymbol, timeframe: Timeframe) -> PolledCandleFeed? {
+        guard exchange != SimExchange.id, let venue = VenueID(id: exchange), let httpClient = resolver.httpClient else { return nil }
+        let downloader = HistoryDownloader(httpClient: httpClient, venue: venue, baseURL: resolver.baseURLs[exchange])
+        return PolledCandleFeed(downloader: downloader, symbol: symbol, timeframe: timeframe)
     }
 
     private func paperStep(id: String, step: PaperSession.Step, session: PaperSession) {

@@ -230,11 +230,11 @@ enum RunPlanner {
                 message: "\(capabilities.displayName) has no \(timeframe) candles; it offers \(accepted.joined(separator: " "))",
                 details: ["exchange": .string(exchange), "timeframe": .string(timeframe.rawValue), "accepted": .array(accepted.map(JSONValue.string))])
         }
-        if mode == .paper && exchange != SimExchange.id {
+        if mode == .paper && exchange != SimExchange.id && options.makeDataResolver == nil {
             throw APIError(
-                status: .unprocessableContent, code: "NOT_IMPLEMENTED",
-                message: "paper runs on live data from \(capabilities.displayName) are not available yet; use exchange \"sim\" (offline, real time)",
-                details: ["exchange": .string(exchange), "supported_exchanges": ["sim"]])
+                status: .unprocessableContent, code: "DATA_UNAVAILABLE",
+                message: "paper runs on \(capabilities.displayName) need its live candles, and this server runs offline; use exchange \"sim\" or start the server without --offline",
+                details: ["exchange": .string(exchange), "offline_exchanges": ["sim"]])
         }
 
         var configuration = BacktestConfiguration(
