@@ -93,10 +93,16 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: ["EmbedWebUIPlugin"]
         ),
+        /// The MIME table, shared by the embedder (build time) and the server (`--web-ui-dir`).
+        .target(
+            name: "WebMediaTypes",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "EmbedWebUI",
             dependencies: [
                 "CZlib",
+                "WebMediaTypes",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "BuildTools/EmbedWebUI",
@@ -119,6 +125,7 @@ let package = Package(
                 "DataAccess",
                 "ExchangeHistory",
                 "WebUIAssets",
+                "WebMediaTypes",
                 "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

@@ -1,4 +1,5 @@
 import Foundation
+import WebMediaTypes
 
 /// One file found under the assets folder, ready to be written out.
 struct ScannedAsset {

@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import NIOCore
-import WebUIAssets
+import WebMediaTypes
 
 /// Reads dashboard files from a folder for `--web-ui-dir`. Files are read on every request so an
 /// edit shows on reload; they are not compressed, and the ETag is weak (size and modification time).
@@ -22,27 +22,8 @@ enum DiskAssets {
         else { return nil }
         let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
         return WebAsset(
-            path: relativePath, contentType: MediaType.forPath(relativePath),
+            path: relativePath, contentType: MediaTypes.contentType(forPath: relativePath),
             entityTag: "W/\"\(data.count)-\(Int64(modified * 1000))\"",
             gzipBytes: nil, identityBytes: ByteBuffer(bytes: data))
-    }
-}
-
-/// The server's copy of the MIME table, for disk mode only (embedded files carry their type).
-enum MediaType {
-    static func forPath(_ path: String) -> String {
-        let fileExtension = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
-        switch fileExtension {
-        case "html", "htm": return "text/html; charset=utf-8"
-        case "css": return "text/css; charset=utf-8"
-        case "js", "mjs": return "text/javascript; charset=utf-8"
-        case "json", "map": return "application/json; charset=utf-8"
-        case "svg": return "image/svg+xml; charset=utf-8"
-        case "txt": return "text/plain; charset=utf-8"
-        case "png": return "image/png"
-        case "ico": return "image/x-icon"
-        case "woff2": return "font/woff2"
-        default: return "application/octet-stream"
-        }
     }
 }

@@ -204,6 +204,18 @@ enum OpenAPIDocument {
         "total_bars": nullable("integer"),
     ]
 
+    /// Fields every run request shares (backtest and live/paper).
+    static var runRequestProperties: [String: JSONValue] {
+        [
+            "strategy_name": ["type": "string", "enum": .array(StrategyRegistry.names.map(JSONValue.string))],
+            "strategy_params": ["type": "object", "additionalProperties": ["type": ["number", "string", "boolean", "null"]]],
+            "symbols": ["type": "array", "minItems": 1, "maxItems": 20, "items": ["type": "string", "pattern": "^[A-Za-z0-9]{1,20}/[A-Za-z0-9]{1,20}$"]],
+            "timeframe": ["type": "string", "enum": .array(Timeframe.allCases.map { .string($0.rawValue) }), "default": "1h"],
+            "initial_cash": ["type": "number", "exclusiveMinimum": 0, "default": 10000],
+            "exchange": ["type": "string", "default": "sim"],
+        ]
+    }
+
     static func schemas() -> [String: JSONValue] {
         let number: JSONValue = ["type": "number"]
         let string: JSONValue = ["type": "string"]
@@ -241,36 +253,24 @@ enum OpenAPIDocument {
             "BacktestRequest": [
                 "type": "object",
                 "required": ["strategy_name", "symbols"],
-                "properties": [
-                    "strategy_name": ["type": "string", "enum": .array(StrategyRegistry.names.map(JSONValue.string))],
-                    "strategy_params": ["type": "object", "additionalProperties": ["type": ["number", "string", "boolean", "null"]]],
-                    "symbols": ["type": "array", "minItems": 1, "maxItems": 20, "items": ["type": "string", "pattern": "^[A-Za-z0-9]{1,20}/[A-Za-z0-9]{1,20}$"]],
-                    "timeframe": ["type": "string", "enum": .array(Timeframe.allCases.map { .string($0.rawValue) }), "default": "1h"],
+                "properties": .object(runRequestProperties.merging([
                     "start_date": ["type": ["string", "null"], "description": "ISO 8601; default end_date − 90 days"],
                     "end_date": ["type": ["string", "null"], "description": "ISO 8601; default now floored to the timeframe"],
-                    "initial_cash": ["type": "number", "exclusiveMinimum": 0, "default": 10000],
-                    "exchange": ["type": "string", "default": "sim"],
                     "commission": ["type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0.001],
                     "slippage_bps": ["type": "number", "minimum": 0, "exclusiveMaximum": 10000, "default": 0],
-                ],
+                ]) { _, specific in specific }),
             ],
             "LiveRequest": [
                 "type": "object",
                 "required": ["strategy_name", "symbols"],
-                "properties": [
-                    "strategy_name": ["type": "string", "enum": .array(StrategyRegistry.names.map(JSONValue.string))],
-                    "strategy_params": ["type": "object", "additionalProperties": ["type": ["number", "string", "boolean", "null"]]],
-                    "symbols": ["type": "array", "minItems": 1, "maxItems": 20, "items": ["type": "string", "pattern": "^[A-Za-z0-9]{1,20}/[A-Za-z0-9]{1,20}$"]],
-                    "timeframe": ["type": "string", "enum": .array(Timeframe.allCases.map { .string($0.rawValue) }), "default": "1h"],
-                    "initial_cash": ["type": "number", "exclusiveMinimum": 0, "default": 10000],
-                    "exchange": ["type": "string", "default": "sim"],
+                "properties": .object(runRequestProperties.merging([
                     "exchange_config": ["type": "object", "description": "apiKey, secret, password, sandbox, rateLimit, enableRateLimit…; secrets are never echoed"],
                     "mode": ["type": "string", "enum": ["paper", "live"], "default": "paper"],
                     "speed": ["type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000, "description": "Market-time speed factor; default 60"],
                     "max_bars": ["type": "integer", "minimum": 1, "description": "Complete after this many bars; default: run until stopped"],
                     "commission": ["type": "number", "minimum": 0, "exclusiveMaximum": 1],
                     "slippage_bps": ["type": "number", "minimum": 0, "exclusiveMaximum": 10000],
-                ],
+                ]) { _, specific in specific }),
             ],
             "Order": object([
                 "id": integer, "client_order_id": nullable("string"), "symbol": string, "side": string, "type": string,

@@ -1,6 +1,7 @@
-/// The MIME table for embedded assets. Text types carry `charset=utf-8` so browsers never guess.
-enum MediaTypes {
-    static let byExtension: [String: String] = [
+/// The MIME table for dashboard files, shared by the build-time embedder and the server's
+/// `--web-ui-dir` mode. Text types carry `charset=utf-8` so browsers never guess.
+public enum MediaTypes {
+    public static let byExtension: [String: String] = [
         "html": "text/html; charset=utf-8",
         "htm": "text/html; charset=utf-8",
         "css": "text/css; charset=utf-8",
@@ -25,7 +26,7 @@ enum MediaTypes {
         "wasm": "application/wasm",
     ]
 
-    static func contentType(forPath path: String) -> String {
+    public static func contentType(forPath path: String) -> String {
         let fileName = path.split(separator: "/").last.map(String.init) ?? path
         guard let dot = fileName.lastIndex(of: "."), dot != fileName.startIndex else {
             return "application/octet-stream"
