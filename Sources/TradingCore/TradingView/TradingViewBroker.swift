@@ -1,0 +1,966 @@
+/// TradingView's strategy model (the Strategy Tester's "broker emulator") for Pine scripts.
+///
+/// Life cycle, once per bar: `beginBar(bar, index:)` fills the orders placed on earlier bars against
+/// this bar (market orders at the open, price orders along the assumed intrabar path), then the script
+/// runs on the bar's close and calls `entry`/`order`/`close`/`exit`/`cancel`, then `endBar()` fills
+/// `process_orders_on_close` orders and does the bar-close bookkeeping (equity, drawdown, risk rules).
+///
+/// The full rules, with formulas and the known differences from TradingView, are in
+/// `docs/pine-strategy-model.md`. This type is independent of `SimulatedBroker` (the built-in
+/// strategies keep their backtrader-identical fills).
+public final class TradingViewBroker {
+    public let properties: TradingViewStrategyProperties
+
+    // MARK: Internal model
+
+    enum OrderKind: Equatable { case entry, order, close, closeAll }
+
+    struct PendingOrder {
+        var serial: Int
+        var kind: OrderKind
+        var id: String
+        /// Side of the order: `.long` buys, `.short` sells. Unused for closes.
+        var direction: TradingViewDirection
+        var qty: Double?
+        var qtyPercent: Double?
+        /// Money budget of a default-sized cash / percent-of-equity order, frozen when placed.
+        var budget: Double?
+        var limit: Double?
+        var stop: Double?
+        var stopTriggered = false
+        var ocaName: String?
+        var ocaType: TradingViewOCAType
+        var comment: String?
+        var placedBar: Int
+
+        var isMarket: Bool { limit == nil && stop == nil }
+        var isPriceOrder: Bool { !isMarket }
+    }
+
+    struct OpenTrade {
+        var serial: Int
+        var entryId: String
+        var entryComment: String?
+        var entryBarIndex: Int
+        var entryTime: Int64
+        var entryPrice: Double
+        var direction: TradingViewDirection
+        var quantity: Double
+        /// Entry commission not yet attributed to a closed part of this trade.
+        var entryCommission: Double
+        var maxPrice: Double
+        var minPrice: Double
+    }
+
+    struct ExitSpec {
+        var serial: Int
+        var id: String
+        var fromEntry: String?
+        var qty: Double?
+        var qtyPercent: Double?
+        var profit: Double?
+        var limit: Double?
+        var loss: Double?
+        var stop: Double?
+        var trailPrice: Double?
+        var trailPoints: Double?
+        var trailOffset: Double?
+        var ocaName: String?
+        var comment: String?
+        var commentProfit: String?
+        var commentLoss: String?
+        var commentTrailing: String?
+
+        var key: String { id + "\u{1}" + (fromEntry ?? "\u{2}") }
+        func matches(_ trade: OpenTrade) -> Bool { fromEntry == nil || fromEntry == trade.entryId }
+        var hasTrailing: Bool { trailOffset != nil && (trailPrice != nil || trailPoints != nil) }
+    }
+
+    struct LegKey: Hashable {
+        var spec: String
+        var trade: Int
+    }
+
+    struct LegState {
+        var trailActive = false
+        var trailExtreme = Double.nan
+        var consumed = false
+    }
+
+    /// What a price event does when reached along the path.
+    enum EventTarget {
+        case order(serial: Int)
+        case stopTrigger(serial: Int)
+        case exitLimit(spec: String, trade: Int)
+        case exitStop(spec: String, trade: Int, trailing: Bool)
+        case trailActivation(spec: String, trade: Int)
+    }
+
+    struct PriceEvent {
+        var price: Double
+        var priority: Int
+        var target: EventTarget
+    }
+
+    private(set) var pending: [PendingOrder] = []
+    private(set) var exitSpecs: [ExitSpec] = []
+    private var legStates: [LegKey: LegState] = [:]
+    private(set) var trades: [OpenTrade] = []
+    private var closed: [TradingViewTrade] = []
+    private var nextSerial = 0
+    private var nextTradeSerial = 0
+
+    private var bar = Bar(openTime: 0, open: .nan, high: .nan, low: .nan, close: .nan, volume: 0)
+    private var barIndex = -1
+    private var mark = Double.nan
+
+    private var realized = 0.0
+    private var grossProfitSum = 0.0
+    private var grossLossSum = 0.0
+    private var wins = 0
+    private var losses = 0
+    private var evens = 0
+    private var fills = 0
+
+    // Equity curve.
+    private var peakEquity: Double
+    private var troughEquity: Double
+    private var maxDrawdownValue = 0.0
+    private var maxRunupValue = 0.0
+    private var riskPeakEquity: Double
+
+    // Risk state.
+    private var haltedForever = false
+    private var haltedDay: Int64? = nil
+    private var currentDay: Int64? = nil
+    private var dayStartEquity: Double
+    private var dayFills = 0
+    private var consecutiveLossDays = 0
+
+    public init(properties: TradingViewStrategyProperties) {
+        self.properties = properties
+        peakEquity = properties.initialCapital
+        troughEquity = properties.initialCapital
+        riskPeakEquity = properties.initialCapital
+        dayStartEquity = properties.initialCapital
+    }
+
+    // MARK: Numbers
+
+    private var tick: Double { properties.minTick > 0 ? properties.minTick : 0 }
+    private var slippage: Double { Double(max(0, properties.slippageTicks)) * tick }
+
+    /// Rounds a price to the nearest tick, exactly for decimal ticks such as 0.00001.
+    func roundToTick(_ price: Double) -> Double {
+        guard tick > 0, price.isFinite else { return price }
+        let inverse = (1 / tick).rounded()
+        if inverse >= 1, abs(inverse * tick - 1) < 1e-9 {
+            return (price * inverse).rounded() / inverse
+        }
+        return (price / tick).rounded() * tick
+    }
+
+    /// Rounds a quantity down to `quantityStep` (with a 1e-9 step tolerance for binary noise).
+    func roundQuantity(_ qty: Double) -> Double {
+        let step = properties.quantityStep
+        guard step > 0, qty.isFinite else { return qty }
+        let count = (qty / step + 1e-9).rounded(.down)
+        let inverse = (1 / step).rounded()
+        if inverse >= 1, abs(inverse * step - 1) < 1e-9 { return count / inverse }
+        return count * step
+    }
+
+    private func roundQuantityUp(_ qty: Double) -> Double {
+        let step = properties.quantityStep
+        guard step > 0 else { return qty }
+        return (qty / step - 1e-9).rounded(.up) * step
+    }
+
+    private func commission(qty: Double, price: Double, orderShare: Double) -> Double {
+        let value = properties.commissionValue
+        guard value != 0 else { return 0 }
+        switch properties.commissionType {
+        case .percent: return qty * price * properties.pointValue * value / 100
+        case .cashPerContract: return qty * value
+        case .cashPerOrder: return value * orderShare
+        }
+    }
+
+    private func dayNumber(_ openTime: Int64) -> Int64 {
+        let seconds = openTime / 1000 + properties.timezoneOffsetSeconds
+        return seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+    }
+
+    private func clean(_ value: Double?) -> Double? {
+        guard let value, value.isFinite else { return nil }
+        return value
+    }
+
+    // MARK: State (strategy.*)
+
+    public var initialCapital: Double { properties.initialCapital }
+
+    /// `strategy.position_size`: signed, positive long.
+    public var positionSize: Double { trades.reduce(0) { $0 + $1.quantity * $1.direction.sign } }
+
+    /// `strategy.position_avg_price`: quantity-weighted entry price of the open trades; NaN when flat.
+    public var positionAveragePrice: Double {
+        var qty = 0.0, value = 0.0
+        for trade in trades {
+            qty += trade.quantity
+            value += trade.quantity * trade.entryPrice
+        }
+        return qty > 0 ? value / qty : .nan
+    }
+
+    /// `strategy.position_entry_name`: the id of the first open trade.
+    public var positionEntryName: String? { trades.first?.entryId }
+
+    public var positionDirection: TradingViewDirection? { trades.first?.direction }
+
+    public var netProfit: Double { realized }
+
+    /// `strategy.openprofit`: unrealized P&L at the current close, net of the open trades' entry commission.
+    public var openProfit: Double { openProfit(at: mark) }
+
+    /// `strategy.equity` = initial capital + net profit + open profit.
+    public var equity: Double { properties.initialCapital + realized + openProfit }
+
+    public var grossProfit: Double { grossProfitSum }
+    /// `strategy.grossloss`, a positive number.
+    public var grossLoss: Double { grossLossSum }
+    /// `strategy.max_drawdown`, a positive number (equity curve, with intrabar extremes).
+    public var maxDrawdown: Double { maxDrawdownValue }
+    public var maxRunup: Double { maxRunupValue }
+
+    public var closedTrades: [TradingViewTrade] { closed }
+
+    /// Open trades in entry order, valued at the current close ("Open" in TradingView's list).
+    public var openTrades: [TradingViewTrade] { trades.map { snapshot($0, at: mark) } }
+
+    public var winTrades: Int { wins }
+    public var lossTrades: Int { losses }
+    public var evenTrades: Int { evens }
+    /// Number of filled orders (a reversal is one order).
+    public var filledOrderCount: Int { fills }
+
+    /// True once a permanent risk rule (max drawdown, max consecutive loss days) stopped trading.
+    public var isHalted: Bool { haltedForever }
+
+    private func openProfit(at price: Double) -> Double {
+        guard price.isFinite else { return 0 }
+        var total = 0.0
+        for trade in trades {
+            total += (price - trade.entryPrice) * trade.quantity * properties.pointValue * trade.direction.sign
+                - trade.entryCommission
+        }
+        return total
+    }
+
+    private func snapshot(_ trade: OpenTrade, at price: Double) -> TradingViewTrade {
+        let pv = properties.pointValue
+        let gross = price.isFinite ? (price - trade.entryPrice) * trade.quantity * pv * trade.direction.sign : 0
+        return TradingViewTrade(
+            entryId: trade.entryId, entryComment: trade.entryComment, entryBarIndex: trade.entryBarIndex,
+            entryTime: trade.entryTime, entryPrice: trade.entryPrice, direction: trade.direction,
+            quantity: trade.quantity, profit: gross - trade.entryCommission, commission: trade.entryCommission,
+            maxRunup: runup(trade, quantity: trade.quantity), maxDrawdown: drawdown(trade, quantity: trade.quantity),
+            exitSignal: "Open")
+    }
+
+    private func runup(_ trade: OpenTrade, quantity: Double) -> Double {
+        let move = trade.direction == .long ? trade.maxPrice - trade.entryPrice : trade.entryPrice - trade.minPrice
+        return max(0, move) * quantity * properties.pointValue
+    }
+
+    private func drawdown(_ trade: OpenTrade, quantity: Double) -> Double {
+        let move = trade.direction == .long ? trade.entryPrice - trade.minPrice : trade.maxPrice - trade.entryPrice
+        return max(0, move) * quantity * properties.pointValue
+    }
+
+    // MARK: Script calls
+
+    private var entriesBlocked: Bool {
+        haltedForever || (haltedDay != nil && haltedDay == currentDay)
+    }
+
+    private func defaultBudget() -> Double? {
+        switch properties.defaultQtyType {
+        case .fixed: return nil
+        case .cash: return properties.defaultQtyValue
+        case .percentOfEquity: return equity * properties.defaultQtyValue / 100
+        }
+    }
+
+    private func placeEntryLike(kind: OrderKind, id: String, direction: TradingViewDirection, qty: Double?,
+                                limit: Double?, stop: Double?, ocaName: String?, ocaType: TradingViewOCAType,
+                                comment: String?) {
+        guard !entriesBlocked else { return }
+        let qty = clean(qty)
+        if let qty, qty <= 0 { return }
+        let limit = clean(limit).map(roundToTick)
+        let stop = clean(stop).map(roundToTick)
+        var order = PendingOrder(
+            serial: 0, kind: kind, id: id, direction: direction, qty: qty, qtyPercent: nil,
+            budget: qty == nil ? defaultBudget() : nil, limit: limit, stop: stop, ocaName: ocaName,
+            ocaType: ocaName == nil ? .none : ocaType, comment: comment, placedBar: barIndex)
+        if let index = pending.firstIndex(where: { ($0.kind == .entry || $0.kind == .order) && $0.id == id }) {
+            // An unfilled order with the same id is modified, keeping its place in the queue.
+            order.serial = pending[index].serial
+            if pending[index].limit == limit, pending[index].stop == stop {
+                order.stopTriggered = pending[index].stopTriggered
+            }
+            pending[index] = order
+        } else {
+            order.serial = takeSerial()
+            pending.append(order)
+        }
+    }
+
+    private func takeSerial() -> Int {
+        nextSerial += 1
+        return nextSerial
+    }
+
+    /// `strategy.entry`: opens or adds to a position (subject to `pyramiding`); opposite to the position it
+    /// closes the position and opens `qty` the other way in the same fill.
+    public func entry(id: String, direction: TradingViewDirection, qty: Double?, limit: Double?, stop: Double?,
+                      ocaName: String?, ocaType: TradingViewOCAType, comment: String?) {
+        placeEntryLike(kind: .entry, id: id, direction: direction, qty: qty, limit: limit, stop: stop,
+                       ocaName: ocaName, ocaType: ocaType, comment: comment)
+    }
+
+    /// `strategy.order`: buys or sells `qty`, ignoring `pyramiding`; against a position it reduces it (FIFO)
+    /// and any remainder opens a position the other way.
+    public func order(id: String, direction: TradingViewDirection, qty: Double?, limit: Double?, stop: Double?,
+                      ocaName: String?, ocaType: TradingViewOCAType, comment: String?) {
+        placeEntryLike(kind: .order, id: id, direction: direction, qty: qty, limit: limit, stop: stop,
+                       ocaName: ocaName, ocaType: ocaType, comment: comment)
+    }
+
+    /// `strategy.close`: a market order closing the open trades whose entry id is `id` (all of them, or
+    /// `qty` contracts, or `qtyPercent` of their quantity). Fills at the next open, at this close with
+    /// `process_orders_on_close`, or right now at this close with `immediately`.
+    public func close(id: String, qty: Double?, qtyPercent: Double?, comment: String?, immediately: Bool) {
+        let qty = clean(qty), qtyPercent = clean(qtyPercent)
+        let order = PendingOrder(
+            serial: takeSerial(), kind: .close, id: id, direction: .long, qty: qty, qtyPercent: qtyPercent,
+            budget: nil, limit: nil, stop: nil, ocaName: nil, ocaType: .none, comment: comment, placedBar: barIndex)
+        if immediately {
+            execute(order, at: mark, slipped: true)
+            return
+        }
+        pending.removeAll { $0.kind == .close && $0.id == id }
+        pending.append(order)
+    }
+
+    /// `strategy.close_all`: a market order closing the whole position.
+    public func closeAll(comment: String?, immediately: Bool) {
+        let order = PendingOrder(
+            serial: takeSerial(), kind: .closeAll, id: "", direction: .long, qty: nil, qtyPercent: nil,
+            budget: nil, limit: nil, stop: nil, ocaName: nil, ocaType: .none, comment: comment, placedBar: barIndex)
+        if immediately {
+            execute(order, at: mark, slipped: true)
+            return
+        }
+        pending.removeAll { $0.kind == .closeAll }
+        pending.append(order)
+    }
+
+    /// `strategy.exit`: take-profit (`limit` price or `profit` ticks), stop-loss (`stop` price or `loss`
+    /// ticks) and trailing stop (`trail_price` or `trail_points` ticks to activate, `trail_offset` ticks
+    /// behind the best price) for each open trade from `fromEntry` (all trades when nil), including
+    /// trades a pending entry opens later. Each trade is exited at most once by one exit id.
+    public func exit(id: String, fromEntry: String?, qty: Double?, qtyPercent: Double?, profit: Double?,
+                     limit: Double?, loss: Double?, stop: Double?, trailPrice: Double?, trailPoints: Double?,
+                     trailOffset: Double?, ocaName: String?, comment: String?, commentProfit: String?,
+                     commentLoss: String?, commentTrailing: String?) {
+        var spec = ExitSpec(
+            serial: 0, id: id, fromEntry: fromEntry, qty: clean(qty), qtyPercent: clean(qtyPercent),
+            profit: clean(profit), limit: clean(limit).map(roundToTick), loss: clean(loss),
+            stop: clean(stop).map(roundToTick), trailPrice: clean(trailPrice).map(roundToTick),
+            trailPoints: clean(trailPoints), trailOffset: clean(trailOffset), ocaName: ocaName, comment: comment,
+            commentProfit: commentProfit, commentLoss: commentLoss, commentTrailing: commentTrailing)
+        guard spec.profit != nil || spec.limit != nil || spec.loss != nil || spec.stop != nil || spec.hasTrailing
+        else { return }
+        if let index = exitSpecs.firstIndex(where: { $0.key == spec.key }) {
+            spec.serial = exitSpecs[index].serial
+            exitSpecs[index] = spec
+        } else {
+            spec.serial = takeSerial()
+            exitSpecs.append(spec)
+        }
+    }
+
+    /// `strategy.cancel`: removes the unfilled entry/order orders and exit orders named `id`.
+    public func cancel(id: String) {
+        pending.removeAll { ($0.kind == .entry || $0.kind == .order) && $0.id == id }
+        exitSpecs.removeAll { $0.id == id }
+    }
+
+    /// `strategy.cancel_all`: removes every unfilled entry/order order and every exit order.
+    public func cancelAll() {
+        pending.removeAll { $0.kind == .entry || $0.kind == .order }
+        exitSpecs.removeAll()
+    }
+
+    // MARK: Bars
+
+    /// Start of bar `index`: fills the orders placed on earlier bars against this bar — market orders at
+    /// the open (± slippage), then limit/stop/exit orders along open → nearer extreme → other extreme →
+    /// close (an order already satisfied at a point fills there, so gaps fill at the open).
+    public func beginBar(_ bar: Bar, index: Int) {
+        self.bar = bar
+        barIndex = index
+        startDay(bar)
+
+        let open = bar.open
+        mark = open
+        visit(open)
+        // Market orders first, in the order they were placed.
+        fillMarketOrders(at: open) { $0 < index }
+
+        // Price orders satisfied at the open (gaps), then the path. TradingView's rule: open → the
+        // extreme nearer to the open → the other extreme → close; on a tie the low comes first.
+        let highFirst = (bar.high - open) < (open - bar.low)
+        let first = highFirst ? bar.high : bar.low
+        let second = highFirst ? bar.low : bar.high
+        if pending.isEmpty && exitSpecs.isEmpty {
+            visit(first)
+            visit(second)
+            visit(bar.close)
+        } else {
+            walk(from: open, to: open)
+            pruneExits()
+            walk(from: open, to: first)
+            walk(from: first, to: second)
+            walk(from: second, to: bar.close)
+        }
+        mark = bar.close
+        marginCall()
+    }
+
+    /// The order being filled: it still counts as a pending entry for exits waiting on it.
+    private var inFlight: PendingOrder? = nil
+
+    private func fillMarketOrders(at price: Double, placedOn include: (Int) -> Bool) {
+        while let index = pending.firstIndex(where: { $0.isMarket && include($0.placedBar) }) {
+            let order = pending.remove(at: index)
+            inFlight = order
+            execute(order, at: price, slipped: true)
+            inFlight = nil
+        }
+    }
+
+    /// After the script ran on this bar's close: `process_orders_on_close` fills, equity bookkeeping and
+    /// the risk rules.
+    public func endBar() {
+        mark = bar.close
+        if properties.processOrdersOnClose {
+            let current = barIndex
+            fillMarketOrders(at: bar.close) { $0 == current }
+        }
+        trackEquity()
+        applyRiskRules()
+    }
+
+    /// End of data: nothing is closed; open trades stay open (TradingView lists them as "Open").
+    public func finish() {}
+
+    // MARK: Path
+
+    /// Records a visited price for the open trades' run-up/drawdown and the trailing stops' extremes.
+    private func visit(_ price: Double) {
+        guard price.isFinite else { return }
+        for index in trades.indices {
+            if price > trades[index].maxPrice { trades[index].maxPrice = price }
+            if price < trades[index].minPrice { trades[index].minPrice = price }
+        }
+        guard !legStates.isEmpty else { return }
+        for key in Array(legStates.keys) where legStates[key]!.trailActive {
+            guard let trade = trades.first(where: { $0.serial == key.trade }) else { continue }
+            let extreme = legStates[key]!.trailExtreme
+            if trade.direction == .long ? price > extreme : price < extreme {
+                legStates[key]!.trailExtreme = price
+            }
+        }
+    }
+
+    /// Walks one monotonic segment of the intrabar path, firing events in the order price reaches them.
+    private func walk(from start: Double, to end: Double) {
+        var current = start
+        var guardCount = 0
+        while let event = firstEvent(from: current, to: end) {
+            guardCount += 1
+            if guardCount > 10_000 { break }
+            current = event.price
+            mark = current
+            visit(current)
+            fire(event)
+        }
+        mark = end
+        visit(end)
+    }
+
+    /// The price at which a condition first holds along [from, to], or nil.
+    /// `above`: the condition is "price ≥ level" (else "price ≤ level").
+    private func reach(_ level: Double, above: Bool, from: Double, to: Double) -> Double? {
+        if above {
+            if from >= level { return from }
+            if to >= level { return level }
+        } else {
+            if from <= level { return from }
+            if to <= level { return level }
+        }
+        return nil
+    }
+
+    private func firstEvent(from: Double, to: Double) -> PriceEvent? {
+        var best: PriceEvent? = nil
+        let rising = to >= from
+        func consider(_ price: Double?, _ priority: Int, _ target: EventTarget) {
+            guard let price else { return }
+            if let current = best {
+                let earlier = rising ? price < current.price : price > current.price
+                if earlier || (price == current.price && priority < current.priority) {
+                    best = PriceEvent(price: price, priority: priority, target: target)
+                }
+            } else {
+                best = PriceEvent(price: price, priority: priority, target: target)
+            }
+        }
+        for order in pending where order.isPriceOrder && order.placedBar < barIndex {
+            let buy = order.kind == .entry || order.kind == .order ? order.direction == .long : true
+            if let stop = order.stop, !order.stopTriggered {
+                consider(reach(stop, above: buy, from: from, to: to), order.serial,
+                         order.limit == nil ? .order(serial: order.serial) : .stopTrigger(serial: order.serial))
+            } else if let limit = order.limit {
+                consider(reach(limit, above: !buy, from: from, to: to), order.serial, .order(serial: order.serial))
+            }
+        }
+        for spec in exitSpecs {
+            for trade in trades where spec.matches(trade) {
+                let key = LegKey(spec: spec.key, trade: trade.serial)
+                let state = legStates[key] ?? LegState()
+                if state.consumed { continue }
+                let long = trade.direction == .long
+                let levels = legLevels(spec, trade, state)
+                // Exit legs sell a long (limit above, stop below) and buy back a short.
+                if let limit = levels.limit {
+                    consider(reach(limit, above: long, from: from, to: to), spec.serial * 4,
+                             .exitLimit(spec: spec.key, trade: trade.serial))
+                }
+                if let stop = levels.stop {
+                    consider(reach(stop, above: !long, from: from, to: to), spec.serial * 4 + 1,
+                             .exitStop(spec: spec.key, trade: trade.serial, trailing: levels.stopIsTrailing))
+                }
+                if spec.hasTrailing, !state.trailActive, let activation = trailActivation(spec, trade) {
+                    consider(reach(activation, above: long, from: from, to: to), spec.serial * 4 + 2,
+                             .trailActivation(spec: spec.key, trade: trade.serial))
+                }
+            }
+        }
+        return best
+    }
+
+    private func trailActivation(_ spec: ExitSpec, _ trade: OpenTrade) -> Double? {
+        let sign = trade.direction.sign
+        var candidates: [Double] = []
+        if let price = spec.trailPrice { candidates.append(price) }
+        if let points = spec.trailPoints { candidates.append(roundToTick(trade.entryPrice + sign * points * tick)) }
+        guard !candidates.isEmpty else { return nil }
+        // The level reached first: the lower one for a long, the higher for a short.
+        return trade.direction == .long ? candidates.min() : candidates.max()
+    }
+
+    private func legLevels(_ spec: ExitSpec, _ trade: OpenTrade, _ state: LegState)
+        -> (limit: Double?, stop: Double?, stopIsTrailing: Bool) {
+        let long = trade.direction == .long
+        let sign = trade.direction.sign
+        var limits: [Double] = []
+        if let limit = spec.limit { limits.append(limit) }
+        if let profit = spec.profit { limits.append(roundToTick(trade.entryPrice + sign * profit * tick)) }
+        var stops: [Double] = []
+        if let stop = spec.stop { stops.append(stop) }
+        if let loss = spec.loss { stops.append(roundToTick(trade.entryPrice - sign * loss * tick)) }
+        var trailing: Double? = nil
+        if state.trailActive, let offset = spec.trailOffset {
+            trailing = roundToTick(state.trailExtreme - sign * offset * tick)
+        }
+        // The level hit first: for a long the lower take-profit and the higher stop.
+        let limit = long ? limits.min() : limits.max()
+        var stop = long ? stops.max() : stops.min()
+        var isTrailing = false
+        if let trailing {
+            if let current = stop {
+                if long ? trailing > current : trailing < current {
+                    stop = trailing
+                    isTrailing = true
+                }
+            } else {
+                stop = trailing
+                isTrailing = true
+            }
+        }
+        return (limit, stop, isTrailing)
+    }
+
+    private func fire(_ event: PriceEvent) {
+        switch event.target {
+        case .order(let serial):
+            guard let index = pending.firstIndex(where: { $0.serial == serial }) else { return }
+            let order = pending.remove(at: index)
+            inFlight = order
+            // Stop orders take slippage; limit orders (and triggered stop-limits) never do.
+            execute(order, at: event.price, slipped: order.limit == nil)
+            inFlight = nil
+        case .stopTrigger(let serial):
+            guard let index = pending.firstIndex(where: { $0.serial == serial }) else { return }
+            pending[index].stopTriggered = true
+        case .exitLimit(let specKey, let tradeSerial):
+            fireExit(specKey: specKey, tradeSerial: tradeSerial, price: event.price, kind: .profit)
+        case .exitStop(let specKey, let tradeSerial, let trailing):
+            fireExit(specKey: specKey, tradeSerial: tradeSerial, price: event.price,
+                     kind: trailing ? .trailing : .loss)
+        case .trailActivation(let specKey, let tradeSerial):
+            let key = LegKey(spec: specKey, trade: tradeSerial)
+            var state = legStates[key] ?? LegState()
+            state.trailActive = true
+            state.trailExtreme = event.price
+            legStates[key] = state
+        }
+    }
+
+    enum ExitKind { case profit, loss, trailing }
+
+    private func fireExit(specKey: String, tradeSerial: Int, price: Double, kind: ExitKind) {
+        guard let spec = exitSpecs.first(where: { $0.key == specKey }),
+              let tradeIndex = trades.firstIndex(where: { $0.serial == tradeSerial }) else { return }
+        let trade = trades[tradeIndex]
+        let key = LegKey(spec: specKey, trade: tradeSerial)
+        var state = legStates[key] ?? LegState()
+        state.consumed = true
+        legStates[key] = state
+
+        var qty = spec.qty ?? trade.quantity * (spec.qtyPercent ?? 100) / 100
+        if qty >= trade.quantity { qty = trade.quantity } else { qty = roundQuantity(qty) }
+        guard qty > 0 else { return }
+        let fillPrice: Double
+        if kind == .profit {
+            fillPrice = price
+        } else {
+            let slip = slippage
+            // A stop that closes a long sells: slippage lowers the price.
+            fillPrice = slip > 0 ? roundToTick(price - trade.direction.sign * slip) : price
+        }
+        let comment: String?
+        switch kind {
+        case .profit: comment = spec.commentProfit ?? spec.comment
+        case .loss: comment = spec.commentLoss ?? spec.comment
+        case .trailing: comment = spec.commentTrailing ?? spec.comment
+        }
+        // FIFO: the quantity comes out of the oldest open trades first; ANY: out of the leg's own trade.
+        let serials = properties.closeEntriesRule == .fifo ? trades.map(\.serial) : [tradeSerial]
+        let closedQty = closeQuantity(qty, from: serials, price: fillPrice, exitId: spec.id, exitComment: comment,
+                                      exitSignal: comment ?? spec.id, totalOrderQty: qty)
+        if closedQty > 0 { countFill() }
+        pruneExits()
+    }
+
+    // MARK: Execution
+
+    /// Fills one order at `basePrice` (plus adverse slippage for market/stop orders when `slipped`).
+    private func execute(_ order: PendingOrder, at basePrice: Double, slipped: Bool) {
+        guard basePrice.isFinite else { return }
+        switch order.kind {
+        case .close, .closeAll:
+            let matching = trades.filter { order.kind == .closeAll || $0.entryId == order.id }
+            let total = matching.reduce(0) { $0 + $1.quantity }
+            guard total > 0 else { return }
+            var qty = total
+            if order.kind == .close {
+                if let explicit = order.qty { qty = min(total, explicit) }
+                else if let percent = order.qtyPercent { qty = min(total, total * percent / 100) }
+                if qty < total { qty = roundQuantity(qty) }
+            }
+            guard qty > 0 else { return }
+            let closesLong = matching[0].direction == .long
+            let price = fill(basePrice, buy: !closesLong, slipped: slipped)
+            let signal: String
+            let exitId: String
+            if order.kind == .closeAll {
+                exitId = "Close position order"
+                signal = order.comment ?? exitId
+            } else {
+                exitId = order.id
+                signal = order.comment ?? "Close entry(s) order \(order.id)"
+            }
+            _ = closeQuantity(qty, from: matching.map(\.serial), price: price, exitId: exitId,
+                              exitComment: order.comment, exitSignal: signal, totalOrderQty: qty)
+            countFill()
+            pruneExits()
+        case .entry, .order:
+            executeEntry(order, basePrice: basePrice, slipped: slipped)
+        }
+    }
+
+    private func fill(_ base: Double, buy: Bool, slipped: Bool) -> Double {
+        let slip = slipped ? slippage : 0
+        guard slip > 0 else { return base }
+        return roundToTick(base + (buy ? slip : -slip))
+    }
+
+    private func resolvedQuantity(_ order: PendingOrder, price: Double) -> Double {
+        if let qty = order.qty { return qty }
+        switch properties.defaultQtyType {
+        case .fixed: return properties.defaultQtyValue
+        case .cash, .percentOfEquity:
+            let budget = order.budget ?? defaultBudget() ?? 0
+            let unit = price * properties.pointValue
+            return unit > 0 ? budget / unit : 0
+        }
+    }
+
+    private func executeEntry(_ order: PendingOrder, basePrice: Double, slipped: Bool) {
+        let side = order.direction
+        let price = fill(basePrice, buy: side == .long, slipped: slipped)
+        let position = positionDirection
+        var qty = resolvedQuantity(order, price: price)
+
+        if order.kind == .entry {
+            if let allowed = properties.riskAllowEntryIn, side != allowed {
+                // allow_entry_in: an entry the other way only closes the position.
+                guard position == allowed else { return }
+                let open = abs(positionSize)
+                closeAllTrades(at: price, order: order, totalOrderQty: open)
+                countFill()
+                applyOCA(order, filledQty: open)
+                return
+            }
+            if position == side, trades.count >= max(1, properties.pyramiding) { return }
+        }
+
+        var reversedQty = 0.0
+        if let position, position != side {
+            let open = abs(positionSize)
+            if order.kind == .order {
+                // strategy.order nets against the position; a remainder opens the other way.
+                qty = roundQuantity(qty)
+                let reduce = min(qty, open)
+                let remainder = roundQuantity(qty - reduce)
+                let total = reduce + max(0, remainder)
+                _ = closeQuantity(reduce, from: trades.map(\.serial), price: price, exitId: order.id,
+                                  exitComment: order.comment, exitSignal: order.comment ?? order.id,
+                                  totalOrderQty: total)
+                pruneExits()
+                qty = remainder
+                reversedQty = reduce
+            } else {
+                qty = limitBySize(roundQuantity(qty), existing: 0)
+                closeAllTrades(at: price, order: order, totalOrderQty: open + max(0, qty))
+                reversedQty = open
+            }
+        } else {
+            qty = limitBySize(roundQuantity(qty), existing: abs(positionSize))
+        }
+
+        if qty > 0 {
+            let total = qty + reversedQty
+            let fee = commission(qty: qty, price: price, orderShare: total > 0 ? qty / total : 1)
+            nextTradeSerial += 1
+            trades.append(OpenTrade(
+                serial: nextTradeSerial, entryId: order.id, entryComment: order.comment, entryBarIndex: barIndex,
+                entryTime: bar.openTime, entryPrice: price, direction: side, quantity: qty, entryCommission: fee,
+                maxPrice: price, minPrice: price))
+        }
+        if qty > 0 || reversedQty > 0 {
+            countFill()
+            applyOCA(order, filledQty: qty + reversedQty)
+        }
+    }
+
+    private func limitBySize(_ qty: Double, existing: Double) -> Double {
+        guard let maximum = properties.riskMaxPositionSize else { return qty }
+        return roundQuantity(min(qty, max(0, maximum - existing)))
+    }
+
+    private func closeAllTrades(at price: Double, order: PendingOrder, totalOrderQty: Double) {
+        let qty = trades.reduce(0) { $0 + $1.quantity }
+        _ = closeQuantity(qty, from: trades.map(\.serial), price: price, exitId: order.id,
+                          exitComment: order.comment, exitSignal: order.comment ?? order.id,
+                          totalOrderQty: totalOrderQty)
+        pruneExits()
+    }
+
+    /// Closes `qty` contracts taken from the trades `serials` in that order; returns the quantity closed.
+    @discardableResult
+    private func closeQuantity(_ qty: Double, from serials: [Int], price: Double, exitId: String?,
+                               exitComment: String?, exitSignal: String, totalOrderQty: Double) -> Double {
+        var remaining = qty
+        var closedQty = 0.0
+        let pv = properties.pointValue
+        for serial in serials where remaining > 1e-12 {
+            guard let index = trades.firstIndex(where: { $0.serial == serial }) else { continue }
+            let trade = trades[index]
+            let part = min(remaining, trade.quantity)
+            let whole = part >= trade.quantity - 1e-12
+            let entryFee = whole ? trade.entryCommission : trade.entryCommission * part / trade.quantity
+            let exitFee = commission(qty: part, price: price,
+                                     orderShare: totalOrderQty > 0 ? part / totalOrderQty : 1)
+            let gross = (price - trade.entryPrice) * part * pv * trade.direction.sign
+            let profit = gross - entryFee - exitFee
+            closed.append(TradingViewTrade(
+                entryId: trade.entryId, entryComment: trade.entryComment, entryBarIndex: trade.entryBarIndex,
+                entryTime: trade.entryTime, entryPrice: trade.entryPrice, exitId: exitId, exitComment: exitComment,
+                exitBarIndex: barIndex, exitTime: bar.openTime, exitPrice: price, direction: trade.direction,
+                quantity: whole ? trade.quantity : part, profit: profit, commission: entryFee + exitFee,
+                maxRunup: runup(trade, quantity: part), maxDrawdown: drawdown(trade, quantity: part),
+                exitSignal: exitSignal))
+            realized += profit
+            if profit > 0 { grossProfitSum += profit; wins += 1 }
+            else if profit < 0 { grossLossSum -= profit; losses += 1 }
+            else { evens += 1 }
+            if whole {
+                trades.remove(at: index)
+                for key in legStates.keys where key.trade == serial { legStates[key] = nil }
+            } else {
+                trades[index].quantity -= part
+                trades[index].entryCommission -= entryFee
+            }
+            remaining -= part
+            closedQty += part
+        }
+        return closedQty
+    }
+
+    private func applyOCA(_ order: PendingOrder, filledQty: Double) {
+        guard let name = order.ocaName, order.ocaType != .none else { return }
+        switch order.ocaType {
+        case .none: break
+        case .cancel:
+            pending.removeAll { ($0.kind == .entry || $0.kind == .order) && $0.ocaName == name }
+        case .reduce:
+            for index in pending.indices.reversed()
+            where (pending[index].kind == .entry || pending[index].kind == .order) && pending[index].ocaName == name {
+                let reference = pending[index].limit ?? pending[index].stop ?? mark
+                let current = resolvedQuantity(pending[index], price: reference)
+                let left = roundQuantity(current - filledQty)
+                if left <= 0 { pending.remove(at: index) } else { pending[index].qty = left }
+            }
+        }
+    }
+
+    /// Drops exit orders that no longer have an open trade or a pending entry to attach to.
+    private func pruneExits() {
+        exitSpecs.removeAll { spec in
+            if trades.contains(where: { spec.matches($0) }) { return false }
+            func waits(_ order: PendingOrder) -> Bool {
+                (order.kind == .entry || order.kind == .order) && (spec.fromEntry == nil || spec.fromEntry == order.id)
+            }
+            if let inFlight, waits(inFlight) { return false }
+            return !pending.contains(where: waits)
+        }
+    }
+
+    private func countFill() {
+        fills += 1
+        dayFills += 1
+    }
+
+    // MARK: Margin, equity, risk
+
+    /// Margin call: when equity at the bar's adverse extreme is below the margin the position needs,
+    /// four times the shortfall's contracts are liquidated there (TradingView's rule).
+    private func marginCall() {
+        guard let direction = positionDirection else { return }
+        let margin = direction == .long ? properties.marginLong : properties.marginShort
+        guard margin > 0 else { return }
+        let price = direction == .long ? bar.low : bar.high
+        let size = abs(positionSize)
+        let unitMargin = price * properties.pointValue * margin / 100
+        let equityThere = properties.initialCapital + realized + openProfit(at: price)
+        let required = size * unitMargin
+        guard equityThere < required, unitMargin > 0 else { return }
+        let cover = (required - equityThere) / unitMargin
+        let qty = min(size, roundQuantityUp(cover * 4))
+        guard qty > 0 else { return }
+        closeQuantity(qty, from: trades.map(\.serial), price: price, exitId: "Margin call", exitComment: nil,
+                      exitSignal: "Margin call", totalOrderQty: qty)
+        countFill()
+        pruneExits()
+        mark = bar.close
+    }
+
+    private func trackEquity() {
+        let close = properties.initialCapital + realized + openProfit(at: bar.close)
+        var worst = close, best = close
+        if let direction = positionDirection {
+            let adverse = direction == .long ? bar.low : bar.high
+            let favourable = direction == .long ? bar.high : bar.low
+            worst = min(close, properties.initialCapital + realized + openProfit(at: adverse))
+            best = max(close, properties.initialCapital + realized + openProfit(at: favourable))
+        }
+        maxDrawdownValue = max(maxDrawdownValue, peakEquity - worst)
+        maxRunupValue = max(maxRunupValue, best - troughEquity)
+        peakEquity = max(peakEquity, best)
+        troughEquity = min(troughEquity, worst)
+        riskPeakEquity = max(riskPeakEquity, close)
+    }
+
+    private func startDay(_ bar: Bar) {
+        let day = dayNumber(bar.openTime)
+        guard day != currentDay else { return }
+        let startEquity = properties.initialCapital + realized + openProfit(at: mark)
+        if currentDay != nil {
+            let dayResult = startEquity - dayStartEquity
+            if dayResult < 0 { consecutiveLossDays += 1 } else if dayResult > 0 { consecutiveLossDays = 0 }
+            if let limit = properties.riskMaxConsLossDays, consecutiveLossDays >= limit, !haltedForever {
+                haltedForever = true
+                cancelAll()
+                pending.removeAll { $0.kind == .close || $0.kind == .closeAll }
+                if !trades.isEmpty {
+                    pending.append(riskClose("Risk: max consecutive loss days", placedBar: barIndex - 1))
+                }
+            }
+        }
+        currentDay = day
+        dayStartEquity = startEquity
+        dayFills = 0
+    }
+
+    private func riskClose(_ name: String, placedBar: Int) -> PendingOrder {
+        PendingOrder(serial: takeSerial(), kind: .closeAll, id: "", direction: .long, qty: nil, qtyPercent: nil,
+                     budget: nil, limit: nil, stop: nil, ocaName: nil, ocaType: .none, comment: name,
+                     placedBar: placedBar)
+    }
+
+    private func haltNow(_ name: String, forever: Bool) {
+        if forever { haltedForever = true } else { haltedDay = currentDay }
+        cancelAll()
+        pending.removeAll { $0.kind == .close || $0.kind == .closeAll }
+        if !trades.isEmpty {
+            let fillsBefore = dayFills
+            execute(riskClose(name, placedBar: barIndex), at: bar.close, slipped: true)
+            dayFills = fillsBefore
+        }
+    }
+
+    private func applyRiskRules() {
+        let equityNow = equity
+        if let limit = properties.riskMaxDrawdown, !haltedForever {
+            let drop = riskPeakEquity - equityNow
+            let hit = limit.type == .cash ? drop >= limit.value
+                : riskPeakEquity > 0 && drop / riskPeakEquity * 100 >= limit.value
+            if hit { haltNow("Risk: max drawdown", forever: true) }
+        }
+        if let limit = properties.riskMaxIntradayLoss, !entriesBlocked {
+            let loss = dayStartEquity - equityNow
+            let hit = limit.type == .cash ? loss >= limit.value
+                : dayStartEquity > 0 && loss / dayStartEquity * 100 >= limit.value
+            if hit { haltNow("Risk: max intraday loss", forever: false) }
+        }
+        if let limit = properties.riskMaxIntradayFilledOrders, !entriesBlocked, dayFills >= limit {
+            haltNow("Risk: max intraday filled orders", forever: false)
+        }
+    }
+}
