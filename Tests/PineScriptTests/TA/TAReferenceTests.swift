@@ -247,3 +247,65 @@ struct TAReferenceTests {
         expectMatches(out, t["ta.wpr(20)"], "wpr")
     }
 }
+
+@Suite("ta vs TradingView exports (session-anchored)")
+struct TASessionReferenceTests {
+    @Test("session calendar: New York offsets around the 2025 DST changes")
+    func calendar() {
+        #expect(TASessionAnchors.newYorkOffset(1741500000) == -5 * 3600)  // 2025-03-09 06:00 UTC
+        #expect(TASessionAnchors.newYorkOffset(1741503600) == -4 * 3600)  // 2025-03-09 07:00 UTC
+        #expect(TASessionAnchors.newYorkOffset(1762059600) == -4 * 3600)  // 2025-11-02 05:00 UTC
+        #expect(TASessionAnchors.newYorkOffset(1762063200) == -5 * 3600)  // 2025-11-02 06:00 UTC
+    }
+
+    @Test("vwap.csv: vwap(close), vwap(close, timeframe.change(240)), vwap bands (360, 2.0)")
+    func vwap() {
+        guard let t = TAReferenceTable.load("vwap.csv") else { return }
+        let times = t.time, c = t.close, v = t.volume
+        let day = TASessionAnchors.sessionFirstBar(times)
+        let h4 = TASessionAnchors.change(times, minutes: 240)
+        let h6 = TASessionAnchors.change(times, minutes: 360)
+        var a = TAVWAP(), b = TAVWAP(), bands = TAVWAPBands(stdevMultiplier: 2)
+        var ra = [Double](), rb = [Double](), rv = [Double](), ru = [Double](), rl = [Double]()
+        for i in 0..<t.rowCount {
+            ra.append(a.update(c[i], volume: v[i], anchor: day[i]))
+            rb.append(b.update(c[i], volume: v[i], anchor: h4[i]))
+            let r = bands.update(c[i], volume: v[i], anchor: h6[i])
+            rv.append(r.vwap); ru.append(r.upper); rl.append(r.lower)
+        }
+        expectMatches(ra, t["ta.vwap(close)"], "vwap(close)")
+        expectMatches(rb, t["ta.vwap(close, timeframe.change(\"240\"))"], "vwap(close, change(240))")
+        expectMatches(rv, t["ta.vwap(close, timeframe.change(\"360\"), 2.0).vwap"], "vwap bands.vwap")
+        expectMatches(ru, t["ta.vwap(close, timeframe.change(\"360\"), 2.0).upper_band"], "vwap bands.upper")
+        expectMatches(rl, t["ta.vwap(close, timeframe.change(\"360\"), 2.0).lower_band"], "vwap bands.lower")
+    }
+
+    @Test("pivot_point_levels.csv: daily anchor, 13,000 30m bars")
+    func pivotPointLevels() {
+        guard let t = TAReferenceTable.load("pivot_point_levels.csv") else { return }
+        let o = t.open, h = t.high, l = t.low, c = t.close
+        let anchor = TASessionAnchors.change(t.time, minutes: 1440)
+        var trad = TAPivotPointLevels(kind: .traditional), fib = TAPivotPointLevels(kind: .fibonacci)
+        var dm = TAPivotPointLevels(kind: .dm), cam = TAPivotPointLevels(kind: .camarilla)
+        var woodie = TAPivotPointLevels(kind: .woodie)
+        var out: [String: [Double]] = [:]
+        func put(_ k: String, _ x: Double) { out[k, default: []].append(x) }
+        for i in 0..<t.rowCount {
+            let a = trad.update(open: o[i], high: h[i], low: l[i], close: c[i], anchor: anchor[i])
+            put("P_trad", a.p); put("R1_trad", a.r1); put("S1_trad", a.s1); put("R2_trad", a.r2)
+            put("S2_trad", a.s2); put("R3_trad", a.r3); put("S3_trad", a.s3)
+            let f = fib.update(open: o[i], high: h[i], low: l[i], close: c[i], anchor: anchor[i])
+            put("P_fib", f.p); put("R1_fib", f.r1); put("S1_fib", f.s1)
+            let d = dm.update(open: o[i], high: h[i], low: l[i], close: c[i], anchor: anchor[i])
+            put("P_dm", d.p); put("R1_dm", d.r1); put("S1_dm", d.s1)
+            let m = cam.update(open: o[i], high: h[i], low: l[i], close: c[i], anchor: anchor[i])
+            put("P_cam", m.p); put("R4_cam", m.r4); put("S4_cam", m.s4)
+            put("P_woodie", woodie.update(open: o[i], high: h[i], low: l[i], close: c[i], anchor: anchor[i]).p)
+        }
+        for column in ["P_trad", "R1_trad", "S1_trad", "R2_trad", "S2_trad", "R3_trad", "S3_trad", "P_fib", "R1_fib",
+                       "S1_fib", "P_dm", "R1_dm", "S1_dm", "P_cam", "R4_cam", "S4_cam", "P_woodie"] {
+            let expected = t[column].map { $0 >= 1e99 ? Double.nan : $0 }  // 1e+100 = na in this export
+            expectMatches(out[column] ?? [], expected, "pivot_point_levels \(column)")
+        }
+    }
+}
