@@ -1,14 +1,6 @@
 import Testing
 @testable import PineScript
 
-/// Runs a stateful indicator over a column.
-func run<S>(_ s: inout S, _ n: Int, _ f: (inout S, Int) -> Double) -> [Double] {
-    var out = [Double]()
-    out.reserveCapacity(n)
-    for i in 0..<n { out.append(f(&s, i)) }
-    return out
-}
-
 extension TAReferenceTable {
     private func combine(_ f: (Double, Double, Double, Double) -> Double) -> [Double] {
         let o = open, h = high, l = low, c = close
@@ -23,7 +15,8 @@ extension TAReferenceTable {
     var hlcc4: [Double] { combine { _, h, l, c in (h + l + c + c) / 4 } }
 }
 
-func series<S>(_ make: @autoclosure () -> S, _ src: [Double], _ step: (inout S, Double) -> Double) -> [Double] {
+/// Runs a fresh indicator state over a column.
+func taSeries<S>(_ make: @autoclosure () -> S, _ src: [Double], _ step: (inout S, Double) -> Double) -> [Double] {
     var s = make()
     return src.map { step(&s, $0) }
 }
@@ -33,22 +26,22 @@ struct MovingAverageTests {
     @Test("ma.csv: sma ema rma alma wma hma swma vwma")
     func maReference() {
         guard let t = TAReferenceTable.load("ma.csv") else { return }
-        expectMatches(series(TASMA(length: 10), t.close) { $0.update($1) }, t["ta.sma(close, 10)"], "sma(close,10)")
-        expectMatches(series(TASMA(length: 20), t.hl2) { $0.update($1) }, t["ta.sma(hl2, 20)"], "sma(hl2,20)")
-        expectMatches(series(TASMA(length: 15), t.hlc3) { $0.update($1) }, t["ta.sma(hlc3, 15)"], "sma(hlc3,15)")
-        expectMatches(series(TAEMA(length: 20), t.close) { $0.update($1) }, t["ta.ema(close, 20)"], "ema(close,20)")
-        expectMatches(series(TAEMA(length: 10), t.ohlc4) { $0.update($1) }, t["ta.ema(ohlc4, 10)"], "ema(ohlc4,10)")
-        expectMatches(series(TARMA(length: 5), t.hlcc4) { $0.update($1) }, t["ta.rma(hlcc4, 5)"], "rma(hlcc4,5)")
-        expectMatches(series(TARMA(length: 15), t.high) { $0.update($1) }, t["ta.rma(high, 15)"], "rma(high,15)")
-        expectMatches(series(TAALMA(length: 5, offset: 0.85, sigma: 6), t.close) { $0.update($1) },
+        expectMatches(taSeries(TASMA(length: 10), t.close) { $0.update($1) }, t["ta.sma(close, 10)"], "sma(close,10)")
+        expectMatches(taSeries(TASMA(length: 20), t.hl2) { $0.update($1) }, t["ta.sma(hl2, 20)"], "sma(hl2,20)")
+        expectMatches(taSeries(TASMA(length: 15), t.hlc3) { $0.update($1) }, t["ta.sma(hlc3, 15)"], "sma(hlc3,15)")
+        expectMatches(taSeries(TAEMA(length: 20), t.close) { $0.update($1) }, t["ta.ema(close, 20)"], "ema(close,20)")
+        expectMatches(taSeries(TAEMA(length: 10), t.ohlc4) { $0.update($1) }, t["ta.ema(ohlc4, 10)"], "ema(ohlc4,10)")
+        expectMatches(taSeries(TARMA(length: 5), t.hlcc4) { $0.update($1) }, t["ta.rma(hlcc4, 5)"], "rma(hlcc4,5)")
+        expectMatches(taSeries(TARMA(length: 15), t.high) { $0.update($1) }, t["ta.rma(high, 15)"], "rma(high,15)")
+        expectMatches(taSeries(TAALMA(length: 5, offset: 0.85, sigma: 6), t.close) { $0.update($1) },
                       t["ta.alma(close, 5, 0.85, 6)"], "alma(close,5,0.85,6)")
-        expectMatches(series(TAALMA(length: 10, offset: 0.55, sigma: 12), t.close) { $0.update($1) },
+        expectMatches(taSeries(TAALMA(length: 10, offset: 0.55, sigma: 12), t.close) { $0.update($1) },
                       t["ta.alma(close, 10, 0.55, 12)"], "alma(close,10,0.55,12)")
-        expectMatches(series(TAWMA(length: 5), t.close) { $0.update($1) }, t["ta.wma(close, 5)"], "wma(close,5)")
-        expectMatches(series(TAWMA(length: 20), t.close) { $0.update($1) }, t["ta.wma(close, 20)"], "wma(close,20)")
-        expectMatches(series(TAHMA(length: 9), t.close) { $0.update($1) }, t["ta.hma(close, 9)"], "hma(close,9)")
-        expectMatches(series(TAHMA(length: 20), t.close) { $0.update($1) }, t["ta.hma(close, 20)"], "hma(close,20)")
-        expectMatches(series(TASWMA(), t.hlc3) { $0.update($1) }, t["ta.swma(hlc3)"], "swma(hlc3)")
+        expectMatches(taSeries(TAWMA(length: 5), t.close) { $0.update($1) }, t["ta.wma(close, 5)"], "wma(close,5)")
+        expectMatches(taSeries(TAWMA(length: 20), t.close) { $0.update($1) }, t["ta.wma(close, 20)"], "wma(close,20)")
+        expectMatches(taSeries(TAHMA(length: 9), t.close) { $0.update($1) }, t["ta.hma(close, 9)"], "hma(close,9)")
+        expectMatches(taSeries(TAHMA(length: 20), t.close) { $0.update($1) }, t["ta.hma(close, 20)"], "hma(close,20)")
+        expectMatches(taSeries(TASWMA(), t.hlc3) { $0.update($1) }, t["ta.swma(hlc3)"], "swma(hlc3)")
         var vw = TAVWMA(length: 20)
         let vwma = (0..<t.rowCount).map { vw.update(t.close[$0], volume: t.volume[$0]) }
         expectMatches(vwma, t["ta.vwma(close, 20)"], "vwma(close,20)")

@@ -25,9 +25,9 @@ struct TAReferenceTests {
     @Test("cci+cmo+cog.csv")
     func cciCmoCog() {
         guard let t = TAReferenceTable.load("cci+cmo+cog.csv") else { return }
-        expectMatches(series(TACMO(length: 20), t.close) { $0.update($1) }, t["ta.cmo(close, 20)"], "cmo")
-        expectMatches(series(TACCI(length: 20), t.close) { $0.update($1) }, t["ta.cci(close, 20)"], "cci")
-        expectMatches(series(TACOG(length: 21), t.close) { $0.update($1) }, t["ta.cog(close, 21)"], "cog")
+        expectMatches(taSeries(TACMO(length: 20), t.close) { $0.update($1) }, t["ta.cmo(close, 20)"], "cmo")
+        expectMatches(taSeries(TACCI(length: 20), t.close) { $0.update($1) }, t["ta.cci(close, 20)"], "cci")
+        expectMatches(taSeries(TACOG(length: 21), t.close) { $0.update($1) }, t["ta.cog(close, 21)"], "cog")
     }
 
     @Test("correlation.csv: correlation(sma(close, 20), ema(close, 10), 20)")
@@ -71,14 +71,14 @@ struct TAReferenceTests {
     @Test("highest+lowest.csv")
     func highestLowest() {
         guard let t = TAReferenceTable.load("highest+lowest.csv") else { return }
-        expectMatches(series(TAHighest(length: 10), t.high) { $0.update($1) }, t["ta.highest(10)"], "highest(10)")
-        expectMatches(series(TAHighest(length: 10), t.close) { $0.update($1) }, t["ta.highest(close, 10)"], "highest(close,10)")
-        expectMatches(series(TALowest(length: 10), t.low) { $0.update($1) }, t["ta.lowest(10)"], "lowest(10)")
-        expectMatches(series(TALowest(length: 10), t.close) { $0.update($1) }, t["ta.lowest(close, 10)"], "lowest(close,10)")
-        expectMatches(series(TAHighestBars(length: 10), t.high) { $0.update($1) }, t["ta.highestbars(10)"], "highestbars(10)")
-        expectMatches(series(TAHighestBars(length: 10), t.close) { $0.update($1) }, t["ta.highestbars(close, 10)"], "highestbars(close,10)")
-        expectMatches(series(TALowestBars(length: 10), t.low) { $0.update($1) }, t["ta.lowestbars(10)"], "lowestbars(10)")
-        expectMatches(series(TALowestBars(length: 10), t.close) { $0.update($1) }, t["ta.lowestbars(close, 10)"], "lowestbars(close,10)")
+        expectMatches(taSeries(TAHighest(length: 10), t.high) { $0.update($1) }, t["ta.highest(10)"], "highest(10)")
+        expectMatches(taSeries(TAHighest(length: 10), t.close) { $0.update($1) }, t["ta.highest(close, 10)"], "highest(close,10)")
+        expectMatches(taSeries(TALowest(length: 10), t.low) { $0.update($1) }, t["ta.lowest(10)"], "lowest(10)")
+        expectMatches(taSeries(TALowest(length: 10), t.close) { $0.update($1) }, t["ta.lowest(close, 10)"], "lowest(close,10)")
+        expectMatches(taSeries(TAHighestBars(length: 10), t.high) { $0.update($1) }, t["ta.highestbars(10)"], "highestbars(10)")
+        expectMatches(taSeries(TAHighestBars(length: 10), t.close) { $0.update($1) }, t["ta.highestbars(close, 10)"], "highestbars(close,10)")
+        expectMatches(taSeries(TALowestBars(length: 10), t.low) { $0.update($1) }, t["ta.lowestbars(10)"], "lowestbars(10)")
+        expectMatches(taSeries(TALowestBars(length: 10), t.close) { $0.update($1) }, t["ta.lowestbars(close, 10)"], "lowestbars(close,10)")
     }
 
     @Test("iii+nvi+obv.csv")
@@ -120,8 +120,8 @@ struct TAReferenceTests {
     @Test("linreg.csv")
     func linreg() {
         guard let t = TAReferenceTable.load("linreg.csv") else { return }
-        expectMatches(series(TALinReg(length: 20, offset: 0), t.close) { $0.update($1) }, t["ta.linreg(close, 20, 0)"], "linreg(20,0)")
-        expectMatches(series(TALinReg(length: 20, offset: 10), t.close) { $0.update($1) }, t["ta.linreg(close, 20, 10)"], "linreg(20,10)")
+        expectMatches(taSeries(TALinReg(length: 20, offset: 0), t.close) { $0.update($1) }, t["ta.linreg(close, 20, 0)"], "linreg(20,0)")
+        expectMatches(taSeries(TALinReg(length: 20, offset: 10), t.close) { $0.update($1) }, t["ta.linreg(close, 20, 10)"], "linreg(20,10)")
     }
 
     @Test("macd.csv")
@@ -157,35 +157,35 @@ struct TAReferenceTests {
     @Test("min+max+median+mode.csv")
     func minMaxMedianMode() {
         guard let t = TAReferenceTable.load("min+max+median+mode.csv") else { return }
-        expectMatches(series(TAMin(), t.close) { $0.update($1) }, t["min(close)"], "min")
-        expectMatches(series(TAMax(), t.close) { $0.update($1) }, t["max(close)"], "max")
-        expectMatches(series(TAMedian(length: 20), t.close) { $0.update($1) }, t["median(close)"], "median")
-        expectMatches(series(TAMode(length: 20), t.close) { $0.update($1) }, t["mode(close)"], "mode")
+        expectMatches(taSeries(TAMin(), t.close) { $0.update($1) }, t["min(close)"], "min")
+        expectMatches(taSeries(TAMax(), t.close) { $0.update($1) }, t["max(close)"], "max")
+        expectMatches(taSeries(TAMedian(length: 20), t.close) { $0.update($1) }, t["median(close)"], "median")
+        expectMatches(taSeries(TAMode(length: 20), t.close) { $0.update($1) }, t["mode(close)"], "mode")
     }
 
     @Test("ppp.csv: percentiles (percentage 20, length 20) and percentrank(close, 33)")
     func ppp() {
         guard let t = TAReferenceTable.load("ppp.csv") else { return }
-        expectMatches(series(TAPercentileLinearInterpolation(length: 20, percentage: 20), t.close) { $0.update($1) },
+        expectMatches(taSeries(TAPercentileLinearInterpolation(length: 20, percentage: 20), t.close) { $0.update($1) },
                       t["ta.percentile_linear_interpolation(close, 20, 30)"], "percentile_linear_interpolation")
-        expectMatches(series(TAPercentileNearestRank(length: 20, percentage: 20), t.close) { $0.update($1) },
+        expectMatches(taSeries(TAPercentileNearestRank(length: 20, percentage: 20), t.close) { $0.update($1) },
                       t["ta.percentile_nearest_rank(close, 20, 0)"], "percentile_nearest_rank")
-        expectMatches(series(TAPercentRank(length: 33), t.close) { $0.update($1) },
+        expectMatches(taSeries(TAPercentRank(length: 33), t.close) { $0.update($1) },
                       t["ta.percentrank(close, 33)"], "percentrank")
     }
 
     @Test("range.csv")
     func range() {
         guard let t = TAReferenceTable.load("range.csv") else { return }
-        expectMatches(series(TARange(length: 20), t.close) { $0.update($1) }, t["ta.range(close, 20)"], "range")
+        expectMatches(taSeries(TARange(length: 20), t.close) { $0.update($1) }, t["ta.range(close, 20)"], "range")
     }
 
     @Test("rci.csv")
     func rci() {
         guard let t = TAReferenceTable.load("rci.csv") else { return }
-        expectMatches(series(TARCI(length: 5), t.close) { $0.update($1) }, t["ta.rci(close, 5)"], "rci(close,5)")
-        expectMatches(series(TARCI(length: 20), t.close) { $0.update($1) }, t["ta.rci(close, 20)"], "rci(close,20)")
-        expectMatches(series(TARCI(length: 20), t.hl2) { $0.update($1) }, t["ta.rci(hl2, 20)"], "rci(hl2,20)")
+        expectMatches(taSeries(TARCI(length: 5), t.close) { $0.update($1) }, t["ta.rci(close, 5)"], "rci(close,5)")
+        expectMatches(taSeries(TARCI(length: 20), t.close) { $0.update($1) }, t["ta.rci(close, 20)"], "rci(close,20)")
+        expectMatches(taSeries(TARCI(length: 20), t.hl2) { $0.update($1) }, t["ta.rci(hl2, 20)"], "rci(hl2,20)")
     }
 
     @Test("tr.csv: tr(false), tr(true), tr, atr(14)")
@@ -209,7 +209,7 @@ struct TAReferenceTests {
     @Test("tsi.csv")
     func tsi() {
         guard let t = TAReferenceTable.load("tsi.csv") else { return }
-        expectMatches(series(TATSI(shortLength: 12, longLength: 26), t.close) { $0.update($1) }, t["ta.tsi(close, 12, 26)"], "tsi")
+        expectMatches(taSeries(TATSI(shortLength: 12, longLength: 26), t.close) { $0.update($1) }, t["ta.tsi(close, 12, 26)"], "tsi")
     }
 
     @Test("valuewhen.csv: valuewhen(cross(sma(close, 7), sma(close, 14)), close, 1)")
