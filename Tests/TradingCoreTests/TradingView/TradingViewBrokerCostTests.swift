@@ -1,0 +1,163 @@
+import Testing
+@testable import TradingCore
+
+/// Slippage, commission, sizing and margin on hand-checked bars.
+@Suite("TradingView broker: slippage, commission, sizing, margin")
+struct TradingViewBrokerCostTests {
+    @Test("slippage: market and stop fills move against the order by ticks·mintick; limit fills do not")
+    func slippage() {
+        var properties = tvProps()
+        properties.minTick = 0.5
+        properties.slippageTicks = 2   // 1.0 in price
+
+        // Market buy at bar 1's open 100 → 101; market sell (close) at bar 2's open 110 → 109.
+        let market = tvRun(properties, tvBars([(100, 100, 100, 100), (100, 100, 100, 100), (110, 110, 110, 110)]),
+                           script: { index, broker in
+            if index == 0 { broker.entry("L", .long) }
+            if index == 1 { broker.close("L") }
+        })
+        #expect(market.closedTrades[0].entryPrice == 101 && market.closedTrades[0].exitPrice == 109)
+        #expect(market.closedTrades[0].profit == 8)
+
+        // Buy stop 105 crossed on 100→99→107 → 106. Sell stop-loss 95 of a long → 94.
+        let stop = tvRun(properties, tvBars([(100, 100, 100, 100), (100, 107, 99, 106), (106, 106, 90, 91)]),
+                         script: { index, broker in
+            if index == 0 {
+                broker.entry("L", .long, stop: 105)
+                broker.exit("x", from: "L", stop: 95)
+            }
+        })
+        #expect(stop.closedTrades[0].entryPrice == 106 && stop.closedTrades[0].exitPrice == 94)
+
+        // Buy limit 98 → exactly 98; take-profit 103 → exactly 103.
+        let limit = tvRun(properties, tvBars([(100, 100, 100, 100), (100, 101, 97, 99), (99, 104, 99, 103)]),
+                          script: { index, broker in
+            if index == 0 {
+                broker.entry("L", .long, limit: 98)
+                broker.exit("x", from: "L", limit: 103)
+            }
+        })
+        #expect(limit.closedTrades[0].entryPrice == 98 && limit.closedTrades[0].exitPrice == 103)
+    }
+
+    @Test("slippage rounds to the tick exactly (EURUSD-like 0.00001, 10 ticks)")
+    func slippageDecimalTick() {
+        var properties = tvProps()
+        properties.minTick = 0.00001
+        properties.slippageTicks = 10
+        let broker = tvRun(properties, tvBars([(1.13433, 1.13502, 1.13351, 1.13483), (1.13466, 1.13564, 1.13358, 1.13519)]),
+                           script: { index, broker in if index == 0 { broker.entry("L", .long) } })
+        #expect(broker.openTrades[0].entryPrice == 1.13476)
+    }
+
+    private func roundTrip(_ configure: (inout TradingViewStrategyProperties) -> Void) -> (TradingViewTrade, Double) {
+        var properties = tvProps()
+        configure(&properties)
+        var openProfitAfterEntry = 0.0
+        let broker = tvRun(properties, tvBars([(100, 100, 100, 100), (100, 100, 100, 100), (110, 110, 110, 110)]),
+                           script: { index, broker in
+            if index == 0 { broker.entry("L", .long, qty: 2) }      // 2 at 100
+            if index == 1 { openProfitAfterEntry = broker.openProfit; broker.close("L") }   // 2 at 110
+        })
+        return (broker.closedTrades[0], openProfitAfterEntry)
+    }
+
+    @Test("commission percent: 0.1 % of each fill's value")
+    func commissionPercent() {
+        let (trade, openProfit) = roundTrip { $0.commissionType = .percent; $0.commissionValue = 0.1 }
+        // Entry 2·100·0.1 % = 0.2, exit 2·110·0.1 % = 0.22; profit 20 − 0.42.
+        #expect(approx(trade.commission, 0.42) && approx(trade.profit, 19.58))
+        // Open profit on the entry bar is net of the entry commission.
+        #expect(approx(openProfit, -0.2))
+    }
+
+    @Test("commission cash per contract")
+    func commissionPerContract() {
+        let (trade, _) = roundTrip { $0.commissionType = .cashPerContract; $0.commissionValue = 0.5 }
+        // 2·0.5 at entry + 2·0.5 at exit = 2; profit 18.
+        #expect(trade.commission == 2 && trade.profit == 18)
+    }
+
+    @Test("commission cash per order, split over the two legs of a reversal")
+    func commissionPerOrder() {
+        let (trade, _) = roundTrip { $0.commissionType = .cashPerOrder; $0.commissionValue = 3 }
+        #expect(trade.commission == 6 && trade.profit == 14)
+
+        var properties = tvProps()
+        properties.commissionType = .cashPerOrder
+        properties.commissionValue = 3
+        let broker = tvRun(properties, tvBars([(100, 100, 100, 100), (100, 100, 100, 100), (110, 110, 110, 110)]),
+                           script: { index, broker in
+            if index == 0 { broker.entry("L", .long, qty: 2) }
+            if index == 1 { broker.entry("S", .short, qty: 2) }   // one order of 4: 1.5 per leg
+        })
+        #expect(broker.closedTrades[0].commission == 4.5 && broker.closedTrades[0].profit == 15.5)
+        #expect(broker.openTrades[0].commission == 1.5)
+        #expect(broker.netProfit == 15.5)
+    }
+
+    @Test("percent_of_equity: equity at placement divided by the fill price, rounded down to the step")
+    func percentOfEquitySizing() {
+        func quantity(step: Double) -> Double? {
+            var properties = tvProps()
+            properties.initialCapital = 10_000
+            properties.defaultQtyType = .percentOfEquity
+            properties.defaultQtyValue = 50
+            properties.quantityStep = step
+            let broker = tvRun(properties, tvBars([(100, 100, 100, 100), (101, 101, 101, 101)]),
+                               script: { index, broker in if index == 0 { broker.entry("L", .long) } })
+            return broker.openTrades.first?.quantity
+        }
+        // Budget 50 % of 10,000 = 5,000 placed on bar 0; fill at 101: 49.50495… contracts.
+        #expect(quantity(step: 1) == 49)
+        #expect(quantity(step: 0.001) == 49.504)
+    }
+
+    @Test("cash sizing: default_qty_value money per order at the fill price, rounded down")
+    func cashSizing() {
+        var properties = tvProps()
+        properties.defaultQtyType = .cash
+        properties.defaultQtyValue = 1_000
+        properties.quantityStep = 0.01
+        let broker = tvRun(properties, tvBars([(300, 300, 300, 300), (300, 300, 300, 300)]),
+                           script: { index, broker in if index == 0 { broker.entry("L", .long) } })
+        #expect(broker.openTrades.first?.quantity == 3.33)
+    }
+
+    @Test("margin call: four times the shortfall's contracts are liquidated at the bar's adverse extreme")
+    func marginCall() {
+        var properties = tvProps()
+        properties.initialCapital = 1_000
+        properties.marginLong = 50
+        properties.quantityStep = 1
+        let broker = tvRun(properties, tvBars([(100, 100, 100, 100), (100, 100, 100, 100), (100, 100, 90, 95)]),
+                           script: { index, broker in if index == 0 { broker.entry("L", .long, qty: 20) } })
+        // At 90: equity 1,000 − 20·10 = 800 < margin 20·90·50 % = 900. Shortfall 100 / (90·50 %) = 2.22
+        // contracts, ×4 = 8.89 → 9 liquidated at 90 (−90); 11 stay open.
+        #expect(broker.closedTrades.map(\.quantity) == [9])
+        #expect(broker.closedTrades.map(\.exitPrice) == [90])
+        #expect(broker.closedTrades[0].exitSignal == "Margin call")
+        #expect(broker.positionSize == 11)
+    }
+
+    @Test("no margin call with margin 0 (the v5 default)")
+    func noMarginCallByDefault() {
+        var properties = tvProps()
+        properties.initialCapital = 1_000
+        let broker = tvRun(properties, tvBars([(100, 100, 100, 100), (100, 100, 100, 100), (100, 100, 10, 20)]),
+                           script: { index, broker in if index == 0 { broker.entry("L", .long, qty: 20) } })
+        #expect(broker.closedTrades.isEmpty && broker.positionSize == 20)
+        // Equity 1,000 + 20·(20 − 100) = −600.
+        #expect(broker.equity == -600)
+    }
+
+    @Test("equity curve: max drawdown and run-up use the bars' extremes")
+    func equityCurve() {
+        let broker = tvRun(tvProps(), tvBars([(100, 100, 100, 100), (100, 104, 97, 102), (102, 103, 101, 102)]),
+                           script: { index, broker in if index == 0 { broker.entry("L", .long) } })
+        // Long 1 from 100. Bar 1: worst 97 (equity −3 below the 0 peak), best 104 (+4 above the 0 trough).
+        // Bar 2: best 103 is +6 above the −3 trough of bar 1. (Within one bar the extremes' order is ignored.)
+        #expect(broker.maxDrawdown == 3)
+        #expect(broker.maxRunup == 6)
+    }
+}
