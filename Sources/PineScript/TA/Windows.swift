@@ -1,36 +1,50 @@
 /// Extreme of the last `length` bars (current bar included) with its offset. na values are ignored;
 /// the result is na while fewer than `length` bars have been seen or when the whole window is na.
 /// Ties: the oldest bar of the tie wins (`newestWins == false`, `ta.highest`/`ta.highestbars`) or the
-/// newest (`newestWins == true`, used by the pivots).
+/// newest (`newestWins == true`, used by the pivots). A monotonic deque: O(1) amortized per bar.
 struct TAWindowExtreme {
     let length: Int
     let isMax: Bool
     let newestWins: Bool
-    private var window: TARing
+    private var indices: ContiguousArray<Int>
+    private var values: ContiguousArray<Double>
+    private var head = 0
+    private var count = 0
     private var bars = 0
     init(length: Int, isMax: Bool, newestWins: Bool = false) {
         self.length = Swift.max(1, length)
         self.isMax = isMax
         self.newestWins = newestWins
-        window = TARing(capacity: self.length)
+        indices = ContiguousArray(repeating: 0, count: self.length)
+        values = ContiguousArray(repeating: .nan, count: self.length)
+    }
+    @inline(__always) private func slot(_ k: Int) -> Int {
+        let j = head + k
+        return j >= length ? j - length : j
     }
     /// Returns the extreme value and its offset (0 = this bar, positive = bars back).
     mutating func update(_ source: Double) -> (value: Double, offset: Int) {
-        window.push(source)
+        let i = bars
         bars += 1
-        if bars < length { return (.nan, -1) }
-        var best = Double.nan
-        var at = -1
-        for i in 0..<length {
-            let x = window[i]
-            if x.isNaN { continue }
-            if best.isNaN {
-                best = x; at = i
-            } else if isMax ? (x > best || (!newestWins && x == best)) : (x < best || (!newestWins && x == best)) {
-                best = x; at = i
-            }
+        while count > 0 && indices[head] <= i - length {
+            head = head + 1 == length ? 0 : head + 1
+            count -= 1
         }
-        return (best, at)
+        if !source.isNaN {
+            while count > 0 {
+                let back = values[slot(count - 1)]
+                let dominated = isMax ? (back < source || (newestWins && back == source))
+                                      : (back > source || (newestWins && back == source))
+                if !dominated { break }
+                count -= 1
+            }
+            let at = slot(count)
+            indices[at] = i
+            values[at] = source
+            count += 1
+        }
+        if bars < length || count == 0 { return (.nan, -1) }
+        return (values[head], i - indices[head])
     }
 }
 

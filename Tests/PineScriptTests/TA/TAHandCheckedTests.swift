@@ -205,3 +205,39 @@ struct TAHandCheckedTests {
         #expect(near(out[4], 5))
     }
 }
+
+@Suite("ta window extremes vs brute force")
+struct TAWindowExtremeTests {
+    @Test("highest/lowest/bars and pivots agree with a scan, with ties and na", arguments: [1, 2, 3, 5, 8])
+    func againstScan(length: Int) {
+        var seed: UInt64 = 0x9E3779B97F4A7C15 &+ UInt64(length)
+        var xs: [Double] = []
+        for _ in 0..<2000 {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            let r = Int(seed >> 59)  // 0...31
+            xs.append(r == 0 ? .nan : Double(r % 6))  // few distinct values: many ties
+        }
+        for isMax in [true, false] {
+            for newestWins in [false, true] {
+                var ext = TAWindowExtreme(length: length, isMax: isMax, newestWins: newestWins)
+                for i in xs.indices {
+                    let (v, at) = ext.update(xs[i])
+                    var best = Double.nan, bestAt = -1
+                    if i >= length - 1 {
+                        for k in 0..<length {
+                            let x = xs[i - k]
+                            if x.isNaN { continue }
+                            let better = best.isNaN || (isMax ? x > best : x < best)
+                            let tie = x == best
+                            // scanning newest -> oldest: oldest-wins takes later ties, newest-wins keeps the first
+                            if better || (tie && !newestWins) { best = x; bestAt = k }
+                        }
+                    }
+                    #expect(v.isNaN == best.isNaN && (v.isNaN || (v == best && at == bestAt)),
+                            "length \(length) max \(isMax) newest \(newestWins) bar \(i): \(v)@\(at) vs \(best)@\(bestAt)")
+                    if !(v.isNaN == best.isNaN && (v.isNaN || (v == best && at == bestAt))) { return }
+                }
+            }
+        }
+    }
+}
