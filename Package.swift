@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "cracktrader", targets: ["cracktrader"]),
         .library(name: "TradingCore", targets: ["TradingCore"]),
         .library(name: "CracktraderServer", targets: ["CracktraderServer"]),
+        .library(name: "PineScript", targets: ["PineScript"]),
     ],
     dependencies: [
         // `traits: []` keeps swift-configuration and full Foundation (and with it ICU) out of the binary.
@@ -84,6 +85,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        /// The Pine Script language: lexer, parser, checker, compiler and the `ta.*` library.
+        /// Runs on TradingCore's TradingView strategy model; knows nothing of HTTP or SQLite.
+        .target(
+            name: "PineScript",
+            dependencies: ["TradingCore"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The embedded dashboard
         // The target's folder *is* WebUI/, so SwiftPM re-plans (and re-runs the plugin) whenever a
         // file there is edited, added or removed.
@@ -142,6 +151,7 @@ let package = Package(
             dependencies: [
                 "CracktraderServer",
                 "TradingCore",
+                "PineScript",
                 "MarketData",
                 "Storage",
                 "DataAccess",
@@ -181,6 +191,11 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PineScriptTests",
+            dependencies: ["PineScript", "TradingCore", "MarketData"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
