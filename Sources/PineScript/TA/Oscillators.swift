@@ -288,7 +288,7 @@ struct TACOG {
 /// order and the value ranks of the last `length` bars (ties, values within 1e-10 of the smallest
 /// of their group, share their average rank). na while `bar_index < length` (TradingView's first
 /// value is on the bar with index `length`), when the source is na, or when the window is constant.
-/// O(length²) per bar (insertion sort of the window).
+/// O(length) per bar in the usual case (last bar's sort order is kept and re-sorted by insertion).
 struct TARCI {
     let length: Int
     private var window: TARing
@@ -296,6 +296,7 @@ struct TARCI {
     private var ranks: ContiguousArray<Double>
     private var values: ContiguousArray<Double>
     private var bars = 0
+    private var orderValid = false
     init(length: Int) {
         self.length = Swift.max(1, length)
         window = TARing(capacity: self.length)
@@ -310,17 +311,33 @@ struct TARCI {
         let n = length
         for i in 0..<n {
             values[i] = window[i]
-            if values[i].isNaN { return .nan }
+            if values[i].isNaN {
+                orderValid = false
+                return .nan
+            }
         }
-        // insertion sort of indices by value (stable)
-        for i in 0..<n {
-            let v = values[i]
+        if orderValid {
+            // Last bar's order, aged by one bar: every offset moves up, the oldest leaves, the new
+            // value (offset 0) goes last; then an insertion sort, O(length) on nearly sorted input.
+            var w = 0
+            for r in 0..<n {
+                let k = order[r] + 1
+                if k < n { order[w] = k; w += 1 }
+            }
+            order[n - 1] = 0
+        } else {
+            for k in 0..<n { order[k] = k }
+            orderValid = true
+        }
+        for i in 1..<Swift.max(1, n) {
+            let k = order[i]
+            let v = values[k]
             var j = i
             while j > 0 && values[order[j - 1]] > v {
                 order[j] = order[j - 1]
                 j -= 1
             }
-            order[j] = i
+            order[j] = k
         }
         var pos = 0
         var i = 0

@@ -19,10 +19,16 @@ struct TAReferenceTable {
     }
 
     /// Loads `ta/<file>`; nil (after printing a one-line notice) when the reference folder is absent.
+    /// A missing file inside a present folder is a test failure, not a skip.
     static func load(_ file: String) -> TAReferenceTable? {
-        let path = referenceRoot + "/ta/" + file
+        let root = referenceRoot
+        let path = root + "/ta/" + file
+        guard FileManager.default.fileExists(atPath: root + "/ta") else {
+            print("skipped: TradingView reference exports not found at \(root)/ta (\(file))")
+            return nil
+        }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            print("skipped: TradingView reference exports not found at \(path)")
+            Issue.record("TradingView reference export \(path) is missing or unreadable")
             return nil
         }
         var lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).map(String.init)
