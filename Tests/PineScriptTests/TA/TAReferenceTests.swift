@@ -250,12 +250,27 @@ struct TAReferenceTests {
 
 @Suite("ta vs TradingView exports (session-anchored)")
 struct TASessionReferenceTests {
-    @Test("session calendar: New York offsets around the 2025 DST changes")
+    @Test("session calendar: New York and London offsets around the 2025 DST changes, FX trading days")
     func calendar() {
-        #expect(TASessionAnchors.newYorkOffset(1741500000) == -5 * 3600)  // 2025-03-09 06:00 UTC
-        #expect(TASessionAnchors.newYorkOffset(1741503600) == -4 * 3600)  // 2025-03-09 07:00 UTC
-        #expect(TASessionAnchors.newYorkOffset(1762059600) == -4 * 3600)  // 2025-11-02 05:00 UTC
-        #expect(TASessionAnchors.newYorkOffset(1762063200) == -5 * 3600)  // 2025-11-02 06:00 UTC
+        let ny = TATimeZone(ianaName: "America/New_York")!
+        #expect(ny.offset(at: 1741500000) == -5 * 3600)  // 2025-03-09 06:00 UTC = 01:00 EST
+        #expect(ny.offset(at: 1741503600) == -4 * 3600)  // 2025-03-09 07:00 UTC = 03:00 EDT
+        #expect(ny.offset(at: 1762059600) == -4 * 3600)  // 2025-11-02 05:00 UTC = 01:00 EDT
+        #expect(ny.offset(at: 1762063200) == -5 * 3600)  // 2025-11-02 06:00 UTC = 01:00 EST
+        let london = TATimeZone(ianaName: "Europe/London")!
+        #expect(london.offset(at: 1743296399) == 0)      // 2025-03-30 00:59:59 UTC
+        #expect(london.offset(at: 1743296400) == 3600)   // 2025-03-30 01:00 UTC
+        #expect(london.offset(at: 1761440399) == 3600)   // 2025-10-26 00:59:59 UTC
+        #expect(london.offset(at: 1761440400) == 0)      // 2025-10-26 01:00 UTC
+        let fx = TASessionCalendar.forex
+        // Friday 2025-01-03 21:59 UTC (16:59 EST) is Friday's session; 22:00 opens Monday's... day number + 1
+        #expect(fx.tradingDay(1735941540) + 1 == fx.tradingDay(1735941600))
+        #expect(TACivil.civil(fromDay: fx.tradingDay(1735941600)) == (2025, 1, 4))  // the Saturday "day"
+        #expect(fx.week(1736114400) == fx.week(1736200800))  // Sun 2025-01-05 22:00 UTC and Mon 22:00 UTC: same week
+        #expect(fx.week(1735941540) != fx.week(1736114400))  // Friday's session vs Sunday evening's (Monday's) session
+        var m = TATimeframeChange(calendar: .utc, unit: .month)
+        #expect(m.update(time: 1738367999) == false)  // 2025-01-31 23:59:59 UTC, first bar
+        #expect(m.update(time: 1738368000) == true)   // 2025-02-01
     }
 
     @Test("vwap.csv: vwap(close), vwap(close, timeframe.change(240)), vwap bands (360, 2.0)")
