@@ -102,43 +102,70 @@ public final class TradingViewBroker {
         var target: EventTarget
     }
 
-    private(set) var pending: [PendingOrder] = []
-    private(set) var exitSpecs: [ExitSpec] = []
-    private var legStates: [LegKey: LegState] = [:]
-    private(set) var trades: [OpenTrade] = []
-    private var closed: [TradingViewTrade] = []
+    @exclusivity(unchecked) private(set) var pending: [PendingOrder] = []
+    @exclusivity(unchecked) private(set) var exitSpecs: [ExitSpec] = []
+    @exclusivity(unchecked) private var legStates: [LegKey: LegState] = [:]
+    @exclusivity(unchecked) private(set) var trades: [OpenTrade] = []
+    @exclusivity(unchecked) private var closed: [TradingViewTrade] = []
     private var nextSerial = 0
     private var nextTradeSerial = 0
 
-    private var bar = Bar(openTime: 0, open: .nan, high: .nan, low: .nan, close: .nan, volume: 0)
-    private var barIndex = -1
-    private var mark = Double.nan
+    @exclusivity(unchecked) private var bar = Bar(openTime: 0, open: .nan, high: .nan, low: .nan, close: .nan, volume: 0)
+    @exclusivity(unchecked) private var barIndex = -1
+    @exclusivity(unchecked) private var mark = Double.nan
 
-    private var realized = 0.0
+    @exclusivity(unchecked) private var realized = 0.0
     private var grossProfitSum = 0.0
     private var grossLossSum = 0.0
     private var wins = 0
     private var losses = 0
     private var evens = 0
-    private var fills = 0
+    @exclusivity(unchecked) private var fills = 0
+
+    // Position aggregates, recomputed whenever `trades` changes.
+    @exclusivity(unchecked) private var aggQuantity = 0.0
+    @exclusivity(unchecked) private var aggEntryValue = 0.0
+    @exclusivity(unchecked) private var aggEntryCommission = 0.0
+    @exclusivity(unchecked) private var aggSign = 0.0
+
+    private func tradesChanged() {
+        var qty = 0.0, value = 0.0, fee = 0.0
+        for index in trades.indices {
+            qty += trades[index].quantity
+            value += trades[index].quantity * trades[index].entryPrice
+            fee += trades[index].entryCommission
+        }
+        aggQuantity = qty
+        aggEntryValue = value
+        aggEntryCommission = fee
+        aggSign = trades.isEmpty ? 0 : trades[0].direction.sign
+    }
 
     // Equity curve.
-    private var peakEquity: Double
-    private var troughEquity: Double
-    private var maxDrawdownValue = 0.0
-    private var maxRunupValue = 0.0
-    private var riskPeakEquity: Double
+    @exclusivity(unchecked) private var peakEquity: Double
+    @exclusivity(unchecked) private var troughEquity: Double
+    @exclusivity(unchecked) private var maxDrawdownValue = 0.0
+    @exclusivity(unchecked) private var maxRunupValue = 0.0
+    @exclusivity(unchecked) private var riskPeakEquity: Double
 
     // Risk state.
     private var haltedForever = false
     private var haltedDay: Int64? = nil
-    private var currentDay: Int64? = nil
-    private var dayStartEquity: Double
-    private var dayFills = 0
+    @exclusivity(unchecked) private var currentDay: Int64? = nil
+    @exclusivity(unchecked) private var dayStartEquity: Double
+    @exclusivity(unchecked) private var dayFills = 0
     private var consecutiveLossDays = 0
+
+    private let usesDays: Bool
+    private let usesRiskRules: Bool
+    private let usesMargin: Bool
 
     public init(properties: TradingViewStrategyProperties) {
         self.properties = properties
+        usesDays = properties.riskMaxIntradayLoss != nil || properties.riskMaxConsLossDays != nil
+            || properties.riskMaxIntradayFilledOrders != nil
+        usesRiskRules = usesDays || properties.riskMaxDrawdown != nil
+        usesMargin = properties.marginLong > 0 || properties.marginShort > 0
         peakEquity = properties.initialCapital
         troughEquity = properties.initialCapital
         riskPeakEquity = properties.initialCapital
@@ -201,22 +228,15 @@ public final class TradingViewBroker {
     public var initialCapital: Double { properties.initialCapital }
 
     /// `strategy.position_size`: signed, positive long.
-    public var positionSize: Double { trades.reduce(0) { $0 + $1.quantity * $1.direction.sign } }
+    public var positionSize: Double { aggQuantity * aggSign }
 
     /// `strategy.position_avg_price`: quantity-weighted entry price of the open trades; NaN when flat.
-    public var positionAveragePrice: Double {
-        var qty = 0.0, value = 0.0
-        for trade in trades {
-            qty += trade.quantity
-            value += trade.quantity * trade.entryPrice
-        }
-        return qty > 0 ? value / qty : .nan
-    }
+    public var positionAveragePrice: Double { aggQuantity > 0 ? aggEntryValue / aggQuantity : .nan }
 
     /// `strategy.position_entry_name`: the id of the first open trade.
     public var positionEntryName: String? { trades.first?.entryId }
 
-    public var positionDirection: TradingViewDirection? { trades.first?.direction }
+    public var positionDirection: TradingViewDirection? { aggSign > 0 ? .long : aggSign < 0 ? .short : nil }
 
     public var netProfit: Double { realized }
 
@@ -248,13 +268,8 @@ public final class TradingViewBroker {
     public var isHalted: Bool { haltedForever }
 
     private func openProfit(at price: Double) -> Double {
-        guard price.isFinite else { return 0 }
-        var total = 0.0
-        for trade in trades {
-            total += (price - trade.entryPrice) * trade.quantity * properties.pointValue * trade.direction.sign
-                - trade.entryCommission
-        }
-        return total
+        guard price.isFinite, aggQuantity > 0 else { return 0 }
+        return (price * aggQuantity - aggEntryValue) * properties.pointValue * aggSign - aggEntryCommission
     }
 
     private func snapshot(_ trade: OpenTrade, at price: Double) -> TradingViewTrade {
@@ -264,18 +279,21 @@ public final class TradingViewBroker {
             entryId: trade.entryId, entryComment: trade.entryComment, entryBarIndex: trade.entryBarIndex,
             entryTime: trade.entryTime, entryPrice: trade.entryPrice, direction: trade.direction,
             quantity: trade.quantity, profit: gross - trade.entryCommission, commission: trade.entryCommission,
-            maxRunup: runup(trade, quantity: trade.quantity), maxDrawdown: drawdown(trade, quantity: trade.quantity),
+            maxRunup: runup(trade, quantity: trade.quantity, entryFee: trade.entryCommission),
+            maxDrawdown: drawdown(trade, quantity: trade.quantity, entryFee: trade.entryCommission),
             exitSignal: "Open")
     }
 
-    private func runup(_ trade: OpenTrade, quantity: Double) -> Double {
+    /// Best open profit of (a part of) a trade, net of its entry commission, never below 0.
+    private func runup(_ trade: OpenTrade, quantity: Double, entryFee: Double) -> Double {
         let move = trade.direction == .long ? trade.maxPrice - trade.entryPrice : trade.entryPrice - trade.minPrice
-        return max(0, move) * quantity * properties.pointValue
+        return max(0, move * quantity * properties.pointValue - entryFee)
     }
 
-    private func drawdown(_ trade: OpenTrade, quantity: Double) -> Double {
+    /// Worst open loss of (a part of) a trade, net of its entry commission, as a positive number.
+    private func drawdown(_ trade: OpenTrade, quantity: Double, entryFee: Double) -> Double {
         let move = trade.direction == .long ? trade.entryPrice - trade.minPrice : trade.maxPrice - trade.entryPrice
-        return max(0, move) * quantity * properties.pointValue
+        return max(0, move * quantity * properties.pointValue + entryFee)
     }
 
     // MARK: Script calls
@@ -412,32 +430,36 @@ public final class TradingViewBroker {
     public func beginBar(_ bar: Bar, index: Int) {
         self.bar = bar
         barIndex = index
-        startDay(bar)
+        if usesDays { startDay(bar) }
 
         let open = bar.open
         mark = open
+        if pending.isEmpty && exitSpecs.isEmpty {
+            // Nothing can fill inside the bar: only the open trades' extremes move.
+            if !trades.isEmpty { visitRange(high: bar.high, low: bar.low) }
+        } else {
+            processOrders(bar, index: index)
+        }
+        mark = bar.close
+        if usesMargin { marginCall() }
+    }
+
+    @inline(never)
+    private func processOrders(_ bar: Bar, index: Int) {
+        let open = bar.open
         visit(open)
         // Market orders first, in the order they were placed.
         fillMarketOrders(at: open) { $0 < index }
-
         // Price orders satisfied at the open (gaps), then the path. TradingView's rule: open → the
         // extreme nearer to the open → the other extreme → close; on a tie the low comes first.
         let highFirst = (bar.high - open) < (open - bar.low)
         let first = highFirst ? bar.high : bar.low
         let second = highFirst ? bar.low : bar.high
-        if pending.isEmpty && exitSpecs.isEmpty {
-            visit(first)
-            visit(second)
-            visit(bar.close)
-        } else {
-            walk(from: open, to: open)
-            pruneExits()
-            walk(from: open, to: first)
-            walk(from: first, to: second)
-            walk(from: second, to: bar.close)
-        }
-        mark = bar.close
-        marginCall()
+        walk(from: open, to: open)
+        pruneExits()
+        walk(from: open, to: first)
+        walk(from: first, to: second)
+        walk(from: second, to: bar.close)
     }
 
     /// The order being filled: it still counts as a pending entry for exits waiting on it.
@@ -461,13 +483,22 @@ public final class TradingViewBroker {
             fillMarketOrders(at: bar.close) { $0 == current }
         }
         trackEquity()
-        applyRiskRules()
+        if usesRiskRules { applyRiskRules() }
     }
 
     /// End of data: nothing is closed; open trades stay open (TradingView lists them as "Open").
     public func finish() {}
 
     // MARK: Path
+
+    @inline(__always)
+    private func visitRange(high: Double, low: Double) {
+        guard high.isFinite, low.isFinite else { return }
+        for index in trades.indices {
+            if high > trades[index].maxPrice { trades[index].maxPrice = high }
+            if low < trades[index].minPrice { trades[index].minPrice = low }
+        }
+    }
 
     /// Records a visited price for the open trades' run-up/drawdown and the trailing stops' extremes.
     private func visit(_ price: Double) {
@@ -772,6 +803,7 @@ public final class TradingViewBroker {
                 serial: nextTradeSerial, entryId: order.id, entryComment: order.comment, entryBarIndex: barIndex,
                 entryTime: bar.openTime, entryPrice: price, direction: side, quantity: qty, entryCommission: fee,
                 maxPrice: price, minPrice: price))
+            tradesChanged()
         }
         if qty > 0 || reversedQty > 0 {
             countFill()
@@ -814,7 +846,8 @@ public final class TradingViewBroker {
                 entryTime: trade.entryTime, entryPrice: trade.entryPrice, exitId: exitId, exitComment: exitComment,
                 exitBarIndex: barIndex, exitTime: bar.openTime, exitPrice: price, direction: trade.direction,
                 quantity: whole ? trade.quantity : part, profit: profit, commission: entryFee + exitFee,
-                maxRunup: runup(trade, quantity: part), maxDrawdown: drawdown(trade, quantity: part),
+                maxRunup: runup(trade, quantity: part, entryFee: entryFee),
+                maxDrawdown: drawdown(trade, quantity: part, entryFee: entryFee),
                 exitSignal: exitSignal))
             realized += profit
             if profit > 0 { grossProfitSum += profit; wins += 1 }
@@ -830,6 +863,7 @@ public final class TradingViewBroker {
             remaining -= part
             closedQty += part
         }
+        if closedQty > 0 { tradesChanged() }
         return closedQty
     }
 
@@ -892,6 +926,16 @@ public final class TradingViewBroker {
     }
 
     private func trackEquity() {
+        if aggQuantity == 0 {
+            // Flat: the equity is constant within the bar.
+            let flat = properties.initialCapital + realized
+            maxDrawdownValue = max(maxDrawdownValue, peakEquity - flat)
+            maxRunupValue = max(maxRunupValue, flat - troughEquity)
+            peakEquity = max(peakEquity, flat)
+            troughEquity = min(troughEquity, flat)
+            riskPeakEquity = max(riskPeakEquity, flat)
+            return
+        }
         let close = properties.initialCapital + realized + openProfit(at: bar.close)
         var worst = close, best = close
         if let direction = positionDirection {

@@ -69,6 +69,9 @@ struct TradingViewBrokerCostTests {
         #expect(approx(trade.commission, 0.42) && approx(trade.profit, 19.58))
         // Open profit on the entry bar is net of the entry commission.
         #expect(approx(openProfit, -0.2))
+        // Run-up and drawdown are net of the entry commission too (as TradingView's trade list shows):
+        // best 110 → 20 − 0.2 = 19.8; worst 100 → 0 + 0.2 = 0.2.
+        #expect(approx(trade.maxRunup, 19.8) && approx(trade.maxDrawdown, 0.2))
     }
 
     @Test("commission cash per contract")
