@@ -97,7 +97,10 @@ public final class TradingViewBroker {
     }
 
     struct PriceEvent {
+        /// Where on the path the event happens (orders the events).
         var price: Double
+        /// The fill price before slippage (differs from `price` only with `backtest_fill_limits_assumption`).
+        var fill: Double
         var priority: Int
         var target: EventTarget
     }
@@ -257,6 +260,19 @@ public final class TradingViewBroker {
 
     /// Open trades in entry order, valued at the current close ("Open" in TradingView's list).
     public var openTrades: [TradingViewTrade] { trades.map { snapshot($0, at: mark) } }
+
+    /// `strategy.opentrades`.
+    public var openTradeCount: Int { trades.count }
+    /// `strategy.closedtrades`.
+    public var closedTradeCount: Int { closed.count }
+    /// `strategy.opentrades.*(index)` without building the whole list; nil out of range.
+    public func openTrade(_ index: Int) -> TradingViewTrade? {
+        trades.indices.contains(index) ? snapshot(trades[index], at: mark) : nil
+    }
+    /// `strategy.closedtrades.*(index)`; nil out of range.
+    public func closedTrade(_ index: Int) -> TradingViewTrade? {
+        closed.indices.contains(index) ? closed[index] : nil
+    }
 
     public var winTrades: Int { wins }
     public var lossTrades: Int { losses }
@@ -549,16 +565,24 @@ public final class TradingViewBroker {
     private func firstEvent(from: Double, to: Double) -> PriceEvent? {
         var best: PriceEvent? = nil
         let rising = to >= from
-        func consider(_ price: Double?, _ priority: Int, _ target: EventTarget) {
+        func consider(_ price: Double?, _ priority: Int, _ target: EventTarget, fill: Double? = nil) {
             guard let price else { return }
+            let event = PriceEvent(price: price, fill: fill ?? price, priority: priority, target: target)
             if let current = best {
                 let earlier = rising ? price < current.price : price > current.price
-                if earlier || (price == current.price && priority < current.priority) {
-                    best = PriceEvent(price: price, priority: priority, target: target)
-                }
+                if earlier || (price == current.price && priority < current.priority) { best = event }
             } else {
-                best = PriceEvent(price: price, priority: priority, target: target)
+                best = event
             }
+        }
+        // backtest_fill_limits_assumption: a limit fills inside the bar only once price goes through it by
+        // N ticks, and then at the limit price; already through it at a point (a gap), it fills there.
+        let through = Double(max(0, properties.backtestFillLimitsAssumption)) * tick
+        func considerLimit(_ limit: Double, buy: Bool, _ priority: Int, _ target: EventTarget) {
+            let trigger = buy ? limit - through : limit + through
+            guard let x = reach(trigger, above: !buy, from: from, to: to) else { return }
+            let atStart = x == from && (buy ? from <= trigger : from >= trigger)
+            consider(x, priority, target, fill: atStart ? x : limit)
         }
         for order in pending where order.isPriceOrder && order.placedBar < barIndex {
             let buy = order.kind == .entry || order.kind == .order ? order.direction == .long : true
@@ -566,7 +590,7 @@ public final class TradingViewBroker {
                 consider(reach(stop, above: buy, from: from, to: to), order.serial,
                          order.limit == nil ? .order(serial: order.serial) : .stopTrigger(serial: order.serial))
             } else if let limit = order.limit {
-                consider(reach(limit, above: !buy, from: from, to: to), order.serial, .order(serial: order.serial))
+                considerLimit(limit, buy: buy, order.serial, .order(serial: order.serial))
             }
         }
         for spec in exitSpecs {
@@ -578,8 +602,7 @@ public final class TradingViewBroker {
                 let levels = legLevels(spec, trade, state)
                 // Exit legs sell a long (limit above, stop below) and buy back a short.
                 if let limit = levels.limit {
-                    consider(reach(limit, above: long, from: from, to: to), spec.serial * 4,
-                             .exitLimit(spec: spec.key, trade: trade.serial))
+                    considerLimit(limit, buy: !long, spec.serial * 4, .exitLimit(spec: spec.key, trade: trade.serial))
                 }
                 if let stop = levels.stop {
                     consider(reach(stop, above: !long, from: from, to: to), spec.serial * 4 + 1,
@@ -643,13 +666,13 @@ public final class TradingViewBroker {
             let order = pending.remove(at: index)
             inFlight = order
             // Stop orders take slippage; limit orders (and triggered stop-limits) never do.
-            execute(order, at: event.price, slipped: order.limit == nil)
+            execute(order, at: event.fill, slipped: order.limit == nil)
             inFlight = nil
         case .stopTrigger(let serial):
             guard let index = pending.firstIndex(where: { $0.serial == serial }) else { return }
             pending[index].stopTriggered = true
         case .exitLimit(let specKey, let tradeSerial):
-            fireExit(specKey: specKey, tradeSerial: tradeSerial, price: event.price, kind: .profit)
+            fireExit(specKey: specKey, tradeSerial: tradeSerial, price: event.fill, kind: .profit)
         case .exitStop(let specKey, let tradeSerial, let trailing):
             fireExit(specKey: specKey, tradeSerial: tradeSerial, price: event.price,
                      kind: trailing ? .trailing : .loss)

@@ -60,6 +60,9 @@ public struct TradingViewStrategyProperties: Sendable {
     public var slippageTicks: Int = 0
     /// `process_orders_on_close`: market orders fill at the close of the bar that placed them.
     public var processOrdersOnClose: Bool = false
+    /// `backtest_fill_limits_assumption`: a limit order fills inside a bar only when price goes through
+    /// its level by this many ticks (it then fills at the limit price). Default 0.
+    public var backtestFillLimitsAssumption: Int = 0
     /// `close_entries_rule`. Default `.fifo`.
     public var closeEntriesRule: TradingViewCloseEntriesRule = .fifo
     /// `margin_long` in percent. 0 (the v5 default) disables margin checks for longs; 100 means no leverage.
