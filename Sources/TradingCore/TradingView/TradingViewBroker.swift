@@ -584,13 +584,14 @@ public final class TradingViewBroker {
             let atStart = x == from && (buy ? from <= trigger : from >= trigger)
             consider(x, priority, target, fill: atStart ? x : limit)
         }
+        // Ties at one price go to the order placed first (serial × 4; an exit's legs take +0…+2).
         for order in pending where order.isPriceOrder && order.placedBar < barIndex {
             let buy = order.kind == .entry || order.kind == .order ? order.direction == .long : true
             if let stop = order.stop, !order.stopTriggered {
-                consider(reach(stop, above: buy, from: from, to: to), order.serial,
+                consider(reach(stop, above: buy, from: from, to: to), order.serial * 4,
                          order.limit == nil ? .order(serial: order.serial) : .stopTrigger(serial: order.serial))
             } else if let limit = order.limit {
-                considerLimit(limit, buy: buy, order.serial, .order(serial: order.serial))
+                considerLimit(limit, buy: buy, order.serial * 4, .order(serial: order.serial))
             }
         }
         for spec in exitSpecs {
