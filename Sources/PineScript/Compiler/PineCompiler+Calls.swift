@@ -37,7 +37,7 @@ extension PineCompiler {
                 }
                 if bound[label] != nil { throw error("'\(label)' is given twice", at: argument.location, length: label.count) }
                 bound[label] = argument.value
-            } else if positional < builtin.parameters.count {
+            } else if positional < builtin.parameters.count, builtin.parameters[positional] != "..." {
                 bound[builtin.parameters[positional]] = argument.value
                 positional += 1
             } else {

@@ -50,6 +50,7 @@ extension PineCompiler {
                 if let code = try compileStatement(statement, in: scope) { codes.append(code) }
             } catch {
                 failed = true
+                poison(statement, in: scope)
             }
         }
         if failed { throw Abort() }

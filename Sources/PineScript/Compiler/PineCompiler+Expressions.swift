@@ -64,6 +64,8 @@ extension PineCompiler {
                 return value
             case .function:
                 throw error("'\(name)' is a function: call it with parentheses", at: location, length: length)
+            case .invalid:
+                throw Abort()
             }
         }
         if let value = try builtinVariable(name, at: location) { return value }

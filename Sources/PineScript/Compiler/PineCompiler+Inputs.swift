@@ -175,6 +175,10 @@ extension PineCompiler {
                      "table.cell_set_bgcolor", "table.cell_set_text_color", "log.info", "log.warning", "log.error"] {
             t[name] = BuiltinFunction(parameters: [], ignoresArguments: true) { _ in .void { _ in } }
         }
+        // Drawing objects: a handle that is never dereferenced (na), so `l = label.new(…)` compiles.
+        for name in ["label.new", "line.new", "box.new", "table.new", "linefill.new", "label.copy", "line.copy", "box.copy"] {
+            t[name] = BuiltinFunction(parameters: [], ignoresArguments: true) { _ in .number(.float) { _ in .nan } }
+        }
         for name in ["color.new", "color.rgb", "color.from_gradient"] {
             t[name] = BuiltinFunction(parameters: [], ignoresArguments: true) { _ in .constantNumber(0, type: .color) }
         }

@@ -84,7 +84,7 @@ extension PineCompiler {
         table["math.sum"] = BuiltinFunction(parameters: ["source", "length"]) { call in
             let source = try call.number("source")
             let length = try call.constantInt("length", minimum: 1)
-            let box = StateBox(RollingSum(length: length))
+            let box = StateBox(TARollingSum(length: length))
             return .number { box.state.update(source($0)) }
         }
         table["math.random"] = BuiltinFunction(parameters: ["min", "max", "seed"]) { call in
@@ -111,28 +111,3 @@ extension PineCompiler {
     }
 }
 
-/// `math.sum(source, length)`: the sum of the last `length` values, na while any is na.
-struct RollingSum {
-    private var window: [Double]
-    private var head = 0
-    private var filled = 0
-    private var sum = 0.0
-    private var naCount = 0
-
-    init(length: Int) {
-        window = Array(repeating: 0, count: length)
-    }
-
-    mutating func update(_ x: Double) -> Double {
-        if filled == window.count {
-            let old = window[head]
-            if old.isNaN { naCount -= 1 } else { sum -= old }
-        } else {
-            filled += 1
-        }
-        window[head] = x
-        if x.isNaN { naCount += 1 } else { sum += x }
-        head = (head + 1) % window.count
-        return filled == window.count && naCount == 0 ? sum : .nan
-    }
-}

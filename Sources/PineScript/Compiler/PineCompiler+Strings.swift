@@ -72,7 +72,7 @@ enum PineFormat {
         if x.isNaN { return "NaN" }
         switch format {
         case "format.mintick":
-            return fixed(x, decimals: decimals(of: minTick))
+            return fixed(x, decimals: Self.decimals(of: minTick))
         case "format.percent":
             return fixed(x, decimals: 2) + "%"
         case "format.volume", "":
@@ -101,9 +101,17 @@ enum PineFormat {
         return places
     }
 
-    static func fixed(_ x: Double, decimals: Int) -> String {
+    static func fixed(_ x: Double, decimals requested: Int) -> String {
+        guard x.isFinite else { return x.isNaN ? "NaN" : (x < 0 ? "-Infinity" : "Infinity") }
+        var decimals = requested
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
+        // Stay inside Int64 (and inside a Double's exact integers) for huge values.
+        while decimals > 0, abs(x) * scale >= 9e15 {
+            decimals -= 1
+            scale /= 10
+        }
+        if abs(x) * scale >= 9e18 { return "\(x)" }
         let rounded = (abs(x) * scale).rounded(.toNearestOrAwayFromZero)
         var digits = String(Int64(rounded))
         if decimals > 0 {

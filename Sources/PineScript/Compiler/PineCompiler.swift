@@ -53,9 +53,23 @@ final class PineCompiler {
         for statement in statements {
             do {
                 if let compiled = try compileStatement(statement, in: globalScope) { code.append(compiled) }
-            } catch {}
+            } catch {
+                poison(statement, in: globalScope)
+            }
         }
         return code
+    }
+
+    /// After a failed declaration, its names resolve to `.invalid` so one mistake is one error.
+    func poison(_ statement: Statement, in scope: Scope) {
+        switch statement {
+        case .declaration(_, _, let name, _, _) where !scope.declaredHere(name):
+            scope.declare(name, .invalid)
+        case .tupleDeclaration(let names, _, _):
+            for name in names where !scope.declaredHere(name) { scope.declare(name, .invalid) }
+        default:
+            break
+        }
     }
 
     private func collectReassignments(_ statements: [Statement]) {
@@ -311,6 +325,8 @@ final class PineCompiler {
             return { runtime in variable.value = code(runtime); return .normal }
         case .constant, .function:
             throw error("'\(name)' cannot be reassigned", at: location, length: name.count)
+        case .invalid:
+            throw Abort()
         }
     }
 

@@ -46,6 +46,8 @@ indirect enum PineType: Sendable, Equatable, CustomStringConvertible {
         case "bool": self = .bool
         case "string": self = .string
         case "color": self = .color
+        // Drawing handles are accepted and never drawn; they hold na.
+        case "label", "line", "box", "table", "linefill", "polyline": self = .float
         default: return nil
         }
     }

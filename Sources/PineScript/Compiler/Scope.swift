@@ -8,6 +8,8 @@ final class Scope {
         /// (`length = input(14)`): folded into the code that reads it.
         case constant(CompiledValue)
         case function(FunctionDeclaration)
+        /// A declaration that failed to compile: uses of the name report nothing more.
+        case invalid
     }
 
     private var names: [String: Binding] = [:]

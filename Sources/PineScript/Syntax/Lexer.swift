@@ -14,6 +14,8 @@ struct Lexer {
     /// The `//@version=N` annotation, when present.
     private(set) var version: Int?
     private(set) var versionLocation = SourceLocation(line: 1, column: 1)
+    /// Where the last line break was, so "end of line" errors point at the line they are about.
+    private var lineEnd = SourceLocation(line: 1, column: 1)
 
     init(source: String) {
         scalars = Array(source.unicodeScalars)
@@ -43,6 +45,12 @@ struct Lexer {
                     continue
                 }
                 let hasPrevious = tokens.contains { $0.kind != .newline }
+                // A line at column 1 always starts a statement: an unclosed '(' on the line before
+                // is then an error there, not a swallowed rest of the script.
+                if nesting > 0, width == 0 {
+                    nesting = 0
+                    if let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, location: lineEnd, length: 1)) }
+                }
                 if nesting > 0 || (hasPrevious && width % 4 != 0 && spacesOnly) {
                     // Continuation of the previous logical line: drop the newline we emitted.
                     if tokens.last?.kind == .newline { tokens.removeLast() }
@@ -66,11 +74,10 @@ struct Lexer {
             let scalar = scalars[index]
             switch scalar {
             case "\n", "\r":
+                lineEnd = here
                 consumeNewline()
                 if nesting == 0, let last = tokens.last, last.kind != .newline, last.kind != .indent, last.kind != .dedent {
-                    tokens.append(Token(kind: .newline, location: here, length: 1))
-                } else if nesting == 0, tokens.last?.kind == .dedent || tokens.last?.kind == .indent {
-                    tokens.append(Token(kind: .newline, location: here, length: 1))
+                    tokens.append(Token(kind: .newline, location: lineEnd, length: 1))
                 }
                 atLineStart = true
             case " ", "\t":
