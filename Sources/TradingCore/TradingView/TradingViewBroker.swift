@@ -149,7 +149,6 @@ public final class TradingViewBroker {
     @exclusivity(unchecked) private var troughEquity: Double
     @exclusivity(unchecked) private var maxDrawdownValue = 0.0
     @exclusivity(unchecked) private var maxRunupValue = 0.0
-    @exclusivity(unchecked) private var riskPeakEquity: Double
 
     // Risk state.
     private var haltedForever = false
@@ -171,7 +170,6 @@ public final class TradingViewBroker {
         usesMargin = properties.marginLong > 0 || properties.marginShort > 0
         peakEquity = properties.initialCapital
         troughEquity = properties.initialCapital
-        riskPeakEquity = properties.initialCapital
         dayStartEquity = properties.initialCapital
     }
 
@@ -194,7 +192,9 @@ public final class TradingViewBroker {
     func roundQuantity(_ qty: Double) -> Double {
         let step = properties.quantityStep
         guard step > 0, qty.isFinite else { return qty }
-        let count = (qty / step + 1e-9).rounded(.down)
+        // Snap values a few ULPs below a multiple up first (173.432 / 0.0001 = 1734319.9999999998).
+        let raw = qty / step
+        let count = (raw + max(1e-9, abs(raw) * 1e-12)).rounded(.down)
         let inverse = (1 / step).rounded()
         if inverse >= 1, abs(inverse * step - 1) < 1e-9 { return count / inverse }
         return count * step
@@ -217,6 +217,7 @@ public final class TradingViewBroker {
     }
 
     private func dayNumber(_ openTime: Int64) -> Int64 {
+        if let tradingDay = properties.tradingDay { return tradingDay(openTime) }
         let seconds = openTime / 1000 + properties.timezoneOffsetSeconds
         return seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
     }
@@ -897,6 +898,7 @@ public final class TradingViewBroker {
         case .none: break
         case .cancel:
             pending.removeAll { ($0.kind == .entry || $0.kind == .order) && $0.ocaName == name }
+            exitSpecs.removeAll { $0.ocaName == name }
         case .reduce:
             for index in pending.indices.reversed()
             where (pending[index].kind == .entry || pending[index].kind == .order) && pending[index].ocaName == name {
@@ -957,7 +959,6 @@ public final class TradingViewBroker {
             maxRunupValue = max(maxRunupValue, flat - troughEquity)
             peakEquity = max(peakEquity, flat)
             troughEquity = min(troughEquity, flat)
-            riskPeakEquity = max(riskPeakEquity, flat)
             return
         }
         let close = properties.initialCapital + realized + openProfit(at: bar.close)
@@ -972,7 +973,6 @@ public final class TradingViewBroker {
         maxRunupValue = max(maxRunupValue, best - troughEquity)
         peakEquity = max(peakEquity, best)
         troughEquity = min(troughEquity, worst)
-        riskPeakEquity = max(riskPeakEquity, close)
     }
 
     private func startDay(_ bar: Bar) {
@@ -1016,10 +1016,9 @@ public final class TradingViewBroker {
     private func applyRiskRules() {
         let equityNow = equity
         if let limit = properties.riskMaxDrawdown, !haltedForever {
-            let drop = riskPeakEquity - equityNow
-            let hit = limit.type == .cash ? drop >= limit.value
-                : riskPeakEquity > 0 && drop / riskPeakEquity * 100 >= limit.value
-            if hit { haltNow("Risk: max drawdown", forever: true) }
+            // The strategy's max drawdown against the limit; in percent, of the running peak equity.
+            let threshold = limit.type == .cash ? limit.value : peakEquity * limit.value / 100
+            if threshold > 0, maxDrawdownValue >= threshold { haltNow("Risk: max drawdown", forever: true) }
         }
         if let limit = properties.riskMaxIntradayLoss, !entriesBlocked {
             let loss = dayStartEquity - equityNow

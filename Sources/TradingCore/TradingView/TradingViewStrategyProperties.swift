@@ -91,6 +91,10 @@ public struct TradingViewStrategyProperties: Sendable {
     /// Offset of the exchange time zone from UTC in seconds; days for the intraday risk rules start at
     /// local midnight. Default 0 (UTC).
     public var timezoneOffsetSeconds: Int64 = 0
+    /// Maps a bar's open time (ms since the epoch) to its trading-day number for the intraday risk rules,
+    /// for exchange time zones with daylight saving or sessions that do not start at midnight (FX days
+    /// start at 17:00 New York). nil uses `timezoneOffsetSeconds`.
+    public var tradingDay: (@Sendable (Int64) -> Int64)? = nil
 
     public init() {}
 }

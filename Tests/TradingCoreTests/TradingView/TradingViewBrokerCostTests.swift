@@ -116,6 +116,20 @@ struct TradingViewBrokerCostTests {
         #expect(quantity(step: 0.001) == 49.504)
     }
 
+    @Test("explicit quantities floor to the step; an exact multiple survives float noise")
+    func lotFloor() {
+        var properties = tvProps()
+        properties.quantityStep = 0.0001
+        properties.pyramiding = 2
+        let broker = tvRun(properties, tvBars([(100, 100, 100, 100), (100, 100, 100, 100)]), script: { index, broker in
+            if index == 0 {
+                broker.entry("A", .long, qty: 173.432)    // 173.432 / 0.0001 = 1734319.9999999998 → kept
+                broker.entry("B", .long, qty: 50.00055)   // a real half step → 50.0005
+            }
+        })
+        #expect(broker.openTrades.map(\.quantity) == [173.432, 50.0005])
+    }
+
     @Test("cash sizing: default_qty_value money per order at the fill price, rounded down")
     func cashSizing() {
         var properties = tvProps()

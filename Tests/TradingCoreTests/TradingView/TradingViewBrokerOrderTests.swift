@@ -195,7 +195,8 @@ struct TradingViewBrokerOrderTests {
         var properties = tvProps()
         properties.riskMaxDrawdown = TradingViewRiskLimit(value: 10, type: .cash)
         let broker = tvRun(properties, bars, script: { _, broker in broker.entry("L", .long) })
-        // Long 1 from 100; bar 2 closes at 89: equity down 11 ≥ 10 → closed at 89, no more entries.
+        // Long 1 from 100; bar 2's low 80 puts the strategy 20 below its peak ≥ 10 → closed at bar 2's
+        // close 89; no more entries.
         #expect(broker.closedTrades.count == 1 && broker.closedTrades[0].exitPrice == 89)
         #expect(broker.positionSize == 0 && broker.isHalted)
     }
