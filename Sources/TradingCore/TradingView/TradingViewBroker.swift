@@ -46,6 +46,8 @@ public final class TradingViewBroker {
         var entryPrice: Double
         var direction: TradingViewDirection
         var quantity: Double
+        /// Quantity at entry: exit legs reserve their slices of it.
+        var originalQuantity: Double
         /// Entry commission not yet attributed to a closed part of this trade.
         var entryCommission: Double
         var maxPrice: Double
@@ -73,7 +75,9 @@ public final class TradingViewBroker {
 
         var key: String { id + "\u{1}" + (fromEntry ?? "\u{2}") }
         func matches(_ trade: OpenTrade) -> Bool { fromEntry == nil || fromEntry == trade.entryId }
-        var hasTrailing: Bool { trailOffset != nil && (trailPrice != nil || trailPoints != nil) }
+        /// A trailing leg arms with `trail_price`/`trail_points`; a missing `trail_offset` means 0 ticks.
+        var hasTrailing: Bool { trailPrice != nil || trailPoints != nil }
+        var hasQuantity: Bool { qty != nil || qtyPercent != nil }
     }
 
     struct LegKey: Hashable {
@@ -640,8 +644,8 @@ public final class TradingViewBroker {
         if let stop = spec.stop { stops.append(stop) }
         if let loss = spec.loss { stops.append(roundToTick(trade.entryPrice - sign * loss * tick)) }
         var trailing: Double? = nil
-        if state.trailActive, let offset = spec.trailOffset {
-            trailing = roundToTick(state.trailExtreme - sign * offset * tick)
+        if state.trailActive {
+            trailing = roundToTick(state.trailExtreme - sign * (spec.trailOffset ?? 0) * tick)
         }
         // The level hit first: for a long the lower take-profit and the higher stop.
         let limit = long ? limits.min() : limits.max()
@@ -698,8 +702,7 @@ public final class TradingViewBroker {
         state.consumed = true
         legStates[key] = state
 
-        var qty = spec.qty ?? trade.quantity * (spec.qtyPercent ?? 100) / 100
-        if qty >= trade.quantity { qty = trade.quantity } else { qty = roundQuantity(qty) }
+        let qty = legQuantity(spec, trade)
         guard qty > 0 else { return }
         let fillPrice: Double
         if kind == .profit {
@@ -721,6 +724,28 @@ public final class TradingViewBroker {
                                       exitSignal: comment ?? spec.id, totalOrderQty: qty)
         if closedQty > 0 { countFill() }
         pruneExits()
+    }
+
+    /// The slice of a trade's original quantity an exit leg with `qty` / `qty_percent` reserves.
+    private func reservedSlice(_ spec: ExitSpec, _ trade: OpenTrade) -> Double {
+        let wanted = spec.qty ?? trade.originalQuantity * (spec.qtyPercent ?? 100) / 100
+        return wanted >= trade.originalQuantity ? trade.originalQuantity : roundQuantity(wanted)
+    }
+
+    /// What an exit leg closes of a trade: its reserved slice; a leg without `qty`/`qty_percent` closes the
+    /// original quantity minus the slices its sibling legs reserve (spent or not); never more than is open.
+    private func legQuantity(_ spec: ExitSpec, _ trade: OpenTrade) -> Double {
+        var qty: Double
+        if spec.hasQuantity {
+            qty = reservedSlice(spec, trade)
+        } else {
+            qty = trade.originalQuantity
+            for other in exitSpecs where other.key != spec.key && other.hasQuantity && other.matches(trade) {
+                qty -= reservedSlice(other, trade)
+            }
+            qty = max(0, qty)
+        }
+        return min(qty, trade.quantity)
     }
 
     // MARK: Execution
@@ -826,7 +851,8 @@ public final class TradingViewBroker {
             nextTradeSerial += 1
             trades.append(OpenTrade(
                 serial: nextTradeSerial, entryId: order.id, entryComment: order.comment, entryBarIndex: barIndex,
-                entryTime: bar.openTime, entryPrice: price, direction: side, quantity: qty, entryCommission: fee,
+                entryTime: bar.openTime, entryPrice: price, direction: side, quantity: qty, originalQuantity: qty,
+                entryCommission: fee,
                 maxPrice: price, minPrice: price))
             tradesChanged()
         }

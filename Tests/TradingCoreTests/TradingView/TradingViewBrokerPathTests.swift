@@ -212,6 +212,54 @@ struct TradingViewBrokerPathTests {
         #expect(broker.positionSize == 1)
     }
 
+    @Test("sticky partial bracket: qty_percent reserves a slice of the original size; the rest leg closes the rest")
+    func stickyPartialBracket() {
+        // Long 2 from 100; every bar: HALF (50 %, TP 105) and REST (no qty, SL 95).
+        func run(_ bars: [(Double, Double, Double, Double)]) -> TradingViewBroker {
+            tvRun(tvProps(), tvBars(bars), script: { index, broker in
+                if index == 0 { broker.entry("L", .long, qty: 2) }
+                if index >= 1 {
+                    broker.exit("HALF", from: "L", qtyPercent: 50, limit: 105)
+                    broker.exit("REST", from: "L", stop: 95)
+                }
+            })
+        }
+        // TP first: 1 at 105; later bars above 105 do not re-fire HALF at 50 % of the remainder.
+        let up = run([(100, 100, 100, 100), (100, 100, 100, 100), (101, 106, 101, 105), (106, 107, 106, 106),
+                      (106, 108, 106, 107)])
+        #expect(up.closedTrades.map(\.exitId) == ["HALF"] && up.closedTrades.map(\.quantity) == [1])
+        #expect(up.positionSize == 1)
+        // SL first: REST closes 2 − 1 reserved by HALF = 1, not the whole position.
+        let down = run([(100, 100, 100, 100), (100, 100, 100, 100), (99, 99, 94, 95), (95, 96, 95, 95)])
+        #expect(down.closedTrades.map(\.exitId) == ["REST"] && down.closedTrades.map(\.quantity) == [1])
+        #expect(down.closedTrades.map(\.exitPrice) == [95] && down.positionSize == 1)
+    }
+
+    @Test("two exits with qty on one trade fill in path order: the stop nearer the open first")
+    func twoStopsPathOrder() {
+        let bars = tvBars([(100, 100, 100, 100), (100, 100, 100, 100), (98, 98, 88, 92)])
+        let broker = tvRun(tvProps(), bars, script: { index, broker in
+            if index == 0 { broker.entry("L", .long, qty: 2) }
+            if index == 1 {
+                broker.exit("X_A", from: "L", qty: 1, stop: 95)
+                broker.exit("X_B", from: "L", qty: 1, stop: 90)
+            }
+        })
+        #expect(broker.closedTrades.map(\.exitId) == ["X_A", "X_B"])
+        #expect(broker.closedTrades.map(\.exitPrice) == [95, 90])
+    }
+
+    @Test("trail_points without trail_offset arms a 0-tick trail: exit at the activation level")
+    func trailWithoutOffset() {
+        let bars = tvBars([(100, 100, 100, 100), (100, 100, 100, 100), (100, 103, 100, 101), (101, 101, 101, 101)])
+        let broker = tvRun(tvProps(), bars, script: { index, broker in
+            if index == 0 { broker.entry("L", .long) }
+            broker.exit("X", from: "L", limit: 110, stop: 95, trailPoints: 2)
+        })
+        // Activation 102 on 100→103: a 0-tick trail fills right there, ahead of the far stop/limit.
+        #expect(broker.closedTrades.map(\.exitPrice) == [102] && broker.closedTrades[0].exitBarIndex == 2)
+    }
+
     @Test("from_entry binds the exit to one entry id")
     func fromEntryBinding() {
         let bars = tvBars([(100, 100, 100, 100), (100, 100, 100, 100), (100, 100, 100, 100), (100, 100, 90, 92)])
