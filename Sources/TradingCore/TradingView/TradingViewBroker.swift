@@ -23,8 +23,6 @@ public final class TradingViewBroker {
         var direction: TradingViewDirection
         var qty: Double?
         var qtyPercent: Double?
-        /// Money budget of a default-sized cash / percent-of-equity order, frozen when placed.
-        var budget: Double?
         var limit: Double?
         var stop: Double?
         var stopTriggered = false
@@ -72,9 +70,14 @@ public final class TradingViewBroker {
         var commentProfit: String?
         var commentLoss: String?
         var commentTrailing: String?
+        /// For an exit without `from_entry`: the position it protects (the one open when it was placed, or
+        /// the first one opened after it was placed flat). It never carries over to a reversed position.
+        var boundDirection: TradingViewDirection? = nil
 
         var key: String { id + "\u{1}" + (fromEntry ?? "\u{2}") }
-        func matches(_ trade: OpenTrade) -> Bool { fromEntry == nil || fromEntry == trade.entryId }
+        func matches(_ trade: OpenTrade) -> Bool {
+            (fromEntry == nil || fromEntry == trade.entryId) && (boundDirection == nil || boundDirection == trade.direction)
+        }
         /// A trailing leg arms with `trail_price`/`trail_points`; a missing `trail_offset` means 0 ticks.
         var hasTrailing: Bool { trailPrice != nil || trailPoints != nil }
         var hasQuantity: Bool { qty != nil || qtyPercent != nil }
@@ -335,13 +338,24 @@ public final class TradingViewBroker {
                                 limit: Double?, stop: Double?, ocaName: String?, ocaType: TradingViewOCAType,
                                 comment: String?) {
         guard !entriesBlocked else { return }
-        let qty = clean(qty)
-        if let qty, qty <= 0 { return }
         let limit = clean(limit).map(roundToTick)
         let stop = clean(stop).map(roundToTick)
+        // Default sizing happens now: a cash / percent-of-equity budget (equity at this close) divided by
+        // this close for a market order, or by the order's own price for a limit/stop order.
+        var size: Double
+        if let explicit = qty, !explicit.isNaN {
+            size = explicit
+        } else if let budget = defaultBudget() {
+            let reference = (limit ?? stop ?? mark) * properties.pointValue
+            size = reference > 0 ? budget / reference : .nan
+        } else {
+            size = properties.defaultQtyValue
+        }
+        size = roundQuantity(size)
+        guard size.isFinite, size > 0 else { return }
         var order = PendingOrder(
-            serial: 0, kind: kind, id: id, direction: direction, qty: qty, qtyPercent: nil,
-            budget: qty == nil ? defaultBudget() : nil, limit: limit, stop: stop, ocaName: ocaName,
+            serial: 0, kind: kind, id: id, direction: direction, qty: size, qtyPercent: nil,
+            limit: limit, stop: stop, ocaName: ocaName,
             ocaType: ocaName == nil ? .none : ocaType, comment: comment, placedBar: barIndex)
         if let index = pending.firstIndex(where: { ($0.kind == .entry || $0.kind == .order) && $0.id == id }) {
             // An unfilled order with the same id is modified, keeping its place in the queue.
@@ -384,7 +398,7 @@ public final class TradingViewBroker {
         let qty = clean(qty), qtyPercent = clean(qtyPercent)
         let order = PendingOrder(
             serial: takeSerial(), kind: .close, id: id, direction: .long, qty: qty, qtyPercent: qtyPercent,
-            budget: nil, limit: nil, stop: nil, ocaName: nil, ocaType: .none, comment: comment, placedBar: barIndex)
+            limit: nil, stop: nil, ocaName: nil, ocaType: .none, comment: comment, placedBar: barIndex)
         if immediately {
             execute(order, at: mark, slipped: true)
             return
@@ -397,7 +411,7 @@ public final class TradingViewBroker {
     public func closeAll(comment: String?, immediately: Bool) {
         let order = PendingOrder(
             serial: takeSerial(), kind: .closeAll, id: "", direction: .long, qty: nil, qtyPercent: nil,
-            budget: nil, limit: nil, stop: nil, ocaName: nil, ocaType: .none, comment: comment, placedBar: barIndex)
+            limit: nil, stop: nil, ocaName: nil, ocaType: .none, comment: comment, placedBar: barIndex)
         if immediately {
             execute(order, at: mark, slipped: true)
             return
@@ -422,6 +436,7 @@ public final class TradingViewBroker {
             commentProfit: commentProfit, commentLoss: commentLoss, commentTrailing: commentTrailing)
         guard spec.profit != nil || spec.limit != nil || spec.loss != nil || spec.stop != nil || spec.hasTrailing
         else { return }
+        if fromEntry == nil { spec.boundDirection = positionDirection }
         if let index = exitSpecs.firstIndex(where: { $0.key == spec.key }) {
             spec.serial = exitSpecs[index].serial
             exitSpecs[index] = spec
@@ -457,12 +472,18 @@ public final class TradingViewBroker {
         mark = open
         if pending.isEmpty && exitSpecs.isEmpty {
             // Nothing can fill inside the bar: only the open trades' extremes move.
-            if !trades.isEmpty { visitRange(high: bar.high, low: bar.low) }
+            if !trades.isEmpty {
+                if usesMargin { marginCall(at: open) }
+                visitRange(high: bar.high, low: bar.low)
+            }
         } else {
             processOrders(bar, index: index)
         }
         mark = bar.close
-        if usesMargin { marginCall() }
+        if usesMargin, let direction = positionDirection {
+            marginCall(at: direction == .long ? bar.low : bar.high)
+            mark = bar.close
+        }
     }
 
     @inline(never)
@@ -478,6 +499,7 @@ public final class TradingViewBroker {
         let second = highFirst ? bar.low : bar.high
         walk(from: open, to: open)
         pruneExits()
+        if usesMargin { marginCall(at: open) }
         walk(from: open, to: first)
         walk(from: first, to: second)
         walk(from: second, to: bar.close)
@@ -792,14 +814,7 @@ public final class TradingViewBroker {
     }
 
     private func resolvedQuantity(_ order: PendingOrder, price: Double) -> Double {
-        if let qty = order.qty { return qty }
-        switch properties.defaultQtyType {
-        case .fixed: return properties.defaultQtyValue
-        case .cash, .percentOfEquity:
-            let budget = order.budget ?? defaultBudget() ?? 0
-            let unit = price * properties.pointValue
-            return unit > 0 ? budget / unit : 0
-        }
+        order.qty ?? 0
     }
 
     private func executeEntry(_ order: PendingOrder, basePrice: Double, slipped: Bool) {
@@ -843,6 +858,8 @@ public final class TradingViewBroker {
             }
         } else {
             qty = limitBySize(roundQuantity(qty), existing: abs(positionSize))
+            // A fresh entry or add that the equity cannot margin at the fill price is rejected.
+            if qty > 0, !marginAllows(side: side, adding: qty, at: price) { return }
         }
 
         if qty > 0 {
@@ -855,11 +872,22 @@ public final class TradingViewBroker {
                 entryCommission: fee,
                 maxPrice: price, minPrice: price))
             tradesChanged()
+            for index in exitSpecs.indices where exitSpecs[index].fromEntry == nil && exitSpecs[index].boundDirection == nil {
+                exitSpecs[index].boundDirection = side
+            }
         }
         if qty > 0 || reversedQty > 0 {
             countFill()
             applyOCA(order, filledQty: qty + reversedQty)
         }
+    }
+
+    private func marginAllows(side: TradingViewDirection, adding qty: Double, at price: Double) -> Bool {
+        let margin = side == .long ? properties.marginLong : properties.marginShort
+        guard margin > 0 else { return true }
+        let required = (aggQuantity + qty) * price * properties.pointValue * margin / 100
+        let equityThere = properties.initialCapital + realized + openProfit(at: price)
+        return required <= equityThere + 1e-9 * max(1, abs(equityThere))
     }
 
     private func limitBySize(_ qty: Double, existing: Double) -> Double {
@@ -940,6 +968,7 @@ public final class TradingViewBroker {
     private func pruneExits() {
         exitSpecs.removeAll { spec in
             if trades.contains(where: { spec.matches($0) }) { return false }
+            if spec.fromEntry == nil && spec.boundDirection != nil { return true }
             func waits(_ order: PendingOrder) -> Bool {
                 (order.kind == .entry || order.kind == .order) && (spec.fromEntry == nil || spec.fromEntry == order.id)
             }
@@ -955,26 +984,36 @@ public final class TradingViewBroker {
 
     // MARK: Margin, equity, risk
 
-    /// Margin call: when equity at the bar's adverse extreme is below the margin the position needs,
-    /// four times the shortfall's contracts are liquidated there (TradingView's rule).
-    private func marginCall() {
-        guard let direction = positionDirection else { return }
+    /// Margin call at `price`: when the available funds there (equity − |position| × price × pointvalue ×
+    /// margin %) are negative, TradingView liquidates four times the shortfall, counted in whole lots
+    /// (a shortfall under one lot closes one contract), capped at the position, at that price.
+    private func marginCall(at price: Double) {
+        guard let direction = positionDirection, price.isFinite else { return }
         let margin = direction == .long ? properties.marginLong : properties.marginShort
         guard margin > 0 else { return }
-        let price = direction == .long ? bar.low : bar.high
-        let size = abs(positionSize)
+        let size = aggQuantity
         let unitMargin = price * properties.pointValue * margin / 100
-        let equityThere = properties.initialCapital + realized + openProfit(at: price)
-        let required = size * unitMargin
-        guard equityThere < required, unitMargin > 0 else { return }
-        let cover = (required - equityThere) / unitMargin
-        let qty = min(size, roundQuantityUp(cover * 4))
+        guard unitMargin > 0 else { return }
+        let available = properties.initialCapital + realized + openProfit(at: price) - size * unitMargin
+        guard available < -1e-9 * max(1, abs(size * unitMargin)) else { return }
+        let cover = -available / unitMargin
+        var qty: Double
+        let step = properties.quantityStep
+        if step > 0 {
+            let lots = (cover / step + 1e-9).rounded(.down)
+            qty = lots == 0 ? 1 : roundQuantity(4 * lots * step)
+        } else {
+            qty = 4 * cover
+        }
+        qty = min(size, qty)
         guard qty > 0 else { return }
-        closeQuantity(qty, from: trades.map(\.serial), price: price, exitId: "Margin call", exitComment: nil,
+        let previousMark = mark
+        mark = price
+        closeQuantity(qty, from: trades.map(\.serial), price: price, exitId: "Margin call", exitComment: "Margin call",
                       exitSignal: "Margin call", totalOrderQty: qty)
         countFill()
         pruneExits()
-        mark = bar.close
+        mark = previousMark
     }
 
     private func trackEquity() {
@@ -1024,7 +1063,7 @@ public final class TradingViewBroker {
 
     private func riskClose(_ name: String, placedBar: Int) -> PendingOrder {
         PendingOrder(serial: takeSerial(), kind: .closeAll, id: "", direction: .long, qty: nil, qtyPercent: nil,
-                     budget: nil, limit: nil, stop: nil, ocaName: nil, ocaType: .none, comment: name,
+                     limit: nil, stop: nil, ocaName: nil, ocaType: .none, comment: name,
                      placedBar: placedBar)
     }
 

@@ -99,21 +99,23 @@ struct TradingViewBrokerCostTests {
         #expect(broker.netProfit == 15.5)
     }
 
-    @Test("percent_of_equity: equity at placement divided by the fill price, rounded down to the step")
+    @Test("percent_of_equity: equity × percent at placement, divided by the placement close, rounded down")
     func percentOfEquitySizing() {
-        func quantity(step: Double) -> Double? {
+        func trade(step: Double, limit: Double? = nil) -> TradingViewTrade? {
             var properties = tvProps()
             properties.initialCapital = 10_000
             properties.defaultQtyType = .percentOfEquity
             properties.defaultQtyValue = 50
             properties.quantityStep = step
-            let broker = tvRun(properties, tvBars([(100, 100, 100, 100), (101, 101, 101, 101)]),
-                               script: { index, broker in if index == 0 { broker.entry("L", .long) } })
-            return broker.openTrades.first?.quantity
+            let broker = tvRun(properties, tvBars([(100, 101, 99, 101), (102, 102, 97, 98)]),
+                               script: { index, broker in if index == 0 { broker.entry("L", .long, limit: limit) } })
+            return broker.openTrades.first
         }
-        // Budget 50 % of 10,000 = 5,000 placed on bar 0; fill at 101: 49.50495… contracts.
-        #expect(quantity(step: 1) == 49)
-        #expect(quantity(step: 0.001) == 49.504)
+        // Budget 50 % of 10,000 = 5,000 on bar 0, whose close is 101: 49.50495… contracts; fill at 102.
+        #expect(trade(step: 1)?.quantity == 49 && trade(step: 1)?.entryPrice == 102)
+        #expect(trade(step: 0.001)?.quantity == 49.504)
+        // A limit order is sized at its own price: 5,000 / 98 = 51.02 → 51.
+        #expect(trade(step: 1, limit: 98)?.quantity == 51 && trade(step: 1, limit: 98)?.entryPrice == 98)
     }
 
     @Test("explicit quantities floor to the step; an exact multiple survives float noise")
@@ -150,11 +152,69 @@ struct TradingViewBrokerCostTests {
         let broker = tvRun(properties, tvBars([(100, 100, 100, 100), (100, 100, 100, 100), (100, 100, 90, 95)]),
                            script: { index, broker in if index == 0 { broker.entry("L", .long, qty: 20) } })
         // At 90: equity 1,000 − 20·10 = 800 < margin 20·90·50 % = 900. Shortfall 100 / (90·50 %) = 2.22
-        // contracts, ×4 = 8.89 → 9 liquidated at 90 (−90); 11 stay open.
-        #expect(broker.closedTrades.map(\.quantity) == [9])
+        // contracts = 2 whole lots, ×4 = 8 liquidated at 90 (−80); 12 stay open.
+        #expect(broker.closedTrades.map(\.quantity) == [8])
         #expect(broker.closedTrades.map(\.exitPrice) == [90])
-        #expect(broker.closedTrades[0].exitSignal == "Margin call")
-        #expect(broker.positionSize == 11)
+        #expect(broker.closedTrades[0].exitSignal == "Margin call" && broker.closedTrades[0].profit == -80)
+        #expect(broker.positionSize == 12)
+    }
+
+    @Test("margin: a fresh entry the equity cannot margin at the fill price is rejected")
+    func marginPrefillReject() {
+        func size(fillOpen: Double) -> Double {
+            var properties = tvProps()
+            properties.initialCapital = 10_000
+            properties.defaultQtyType = .percentOfEquity
+            properties.defaultQtyValue = 100
+            properties.marginLong = 100
+            properties.quantityStep = 0.0001
+            properties.minTick = 0.01
+            return tvRun(properties, tvBars([(100, 100, 100, 100), (fillOpen, fillOpen, fillOpen, fillOpen)]),
+                         script: { index, broker in if index == 0 { broker.entry("L", .long) } }).positionSize
+        }
+        // 100 % of 10,000 at the close 100 = 100 contracts. At 100 the margin is exactly the equity;
+        // at 100.5 it would need 10,050 > 10,000.
+        #expect(size(fillOpen: 100) == 100)
+        #expect(size(fillOpen: 100.5) == 0)
+    }
+
+    @Test("margin: a reversal's new leg fills and the margin call at the open trims it (4 × whole lots)")
+    func reversalTrimmedAtOpen() {
+        var properties = tvProps()
+        properties.initialCapital = 10_000
+        properties.defaultQtyType = .percentOfEquity
+        properties.defaultQtyValue = 100
+        properties.marginLong = 100
+        properties.quantityStep = 0.01
+        properties.minTick = 0.01
+        let bars = tvBars([(100, 100, 100, 100), (100, 100, 100, 100), (100.5, 100.5, 100.5, 100.5)])
+        let broker = tvRun(properties, bars, script: { index, broker in
+            if index == 0 { broker.entry("S", .short) }   // 100 at 100
+            if index == 1 { broker.entry("L", .long) }    // 10,000 / 100 = 100
+        })
+        // Bar 2 opens at 100.5: the short closes (−50, equity 9,950), the long 100 opens. Margin 10,050 >
+        // 9,950: shortfall 100 / 100.5 = 0.995 contracts = 99 lots of 0.01, ×4 = 3.96 liquidated at 100.5.
+        #expect(broker.closedTrades.map(\.entryId) == ["S", "L"])
+        #expect(broker.closedTrades.map(\.quantity) == [100, 3.96])
+        #expect(broker.closedTrades[1].exitSignal == "Margin call" && broker.closedTrades[1].exitPrice == 100.5)
+        #expect(approx(broker.positionSize, 96.04))
+    }
+
+    @Test("margin: a shortfall under one lot closes one contract, capped at the position")
+    func subLotMarginCall() {
+        var properties = tvProps()
+        properties.initialCapital = 40
+        properties.defaultQtyType = .percentOfEquity
+        properties.defaultQtyValue = 100
+        properties.marginShort = 100
+        properties.quantityStep = 0.0001
+        properties.minTick = 0.01
+        let bars = tvBars([(100, 100, 100, 100), (100, 100, 99.95, 100), (100, 100.01, 99.95, 99.96)])
+        let broker = tvRun(properties, bars, script: { index, broker in if index == 0 { broker.entry("S", .short) } })
+        // Short 0.4 at 100. At 100.01: equity 39.996 − margin 40.004 = −0.008, under one lot's 0.01:
+        // one contract, capped at 0.4, closes the whole position at 100.01.
+        #expect(broker.closedTrades.map(\.quantity) == [0.4])
+        #expect(broker.closedTrades.map(\.exitPrice) == [100.01] && broker.positionSize == 0)
     }
 
     @Test("no margin call with margin 0 (the v5 default)")

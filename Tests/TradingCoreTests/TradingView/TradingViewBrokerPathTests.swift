@@ -291,6 +291,26 @@ struct TradingViewBrokerPathTests {
         #expect(broker.positionSize == 0)
     }
 
+    @Test("an exit without from_entry protects the open position, not the one a reversal opens")
+    func unboundExitOnReversal() {
+        let bars = tvBars([
+            (100, 100, 100, 100), (100, 100, 100, 100), (100, 100, 100, 100),
+            (100, 102, 100, 100),  // 3: reversal to short at 100; high 102 is above the short's 101 stop
+            (100, 102, 100, 100),  // 4: the exit re-issued on bar 3 now protects the short: stop 101
+            (100, 100, 100, 100),
+        ])
+        var sizes: [Double] = []
+        let broker = tvRun(tvProps(), bars, script: { index, broker in
+            if index == 0 { broker.entry("L", .long) }
+            if index == 2 { broker.entry("S", .short) }
+            broker.exit("x", loss: 1)
+        }, afterBar: { _, broker in sizes.append(broker.positionSize) })
+        #expect(sizes == [0, 1, 1, -1, 0, 0])
+        #expect(broker.closedTrades.map(\.entryId) == ["L", "S"])
+        #expect(broker.closedTrades.map(\.exitPrice) == [100, 101])
+        #expect(broker.closedTrades[1].exitBarIndex == 4)
+    }
+
     @Test("strategy.cancel removes an unfilled order and an exit")
     func cancel() {
         let bars = tvBars([(100, 100, 100, 100), (100, 100, 100, 100), (100, 101, 90, 91)])
