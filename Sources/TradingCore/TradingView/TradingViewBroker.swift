@@ -30,6 +30,8 @@ public final class TradingViewBroker {
         var ocaType: TradingViewOCAType
         var comment: String?
         var placedBar: Int
+        /// For closes: the script statement that placed it (same statement, same bar → replaced).
+        var callSite: Int? = nil
 
         var isMarket: Bool { limit == nil && stop == nil }
         var isPriceOrder: Bool { !isMarket }
@@ -394,16 +396,37 @@ public final class TradingViewBroker {
     /// `strategy.close`: a market order closing the open trades whose entry id is `id` (all of them, or
     /// `qty` contracts, or `qtyPercent` of their quantity). Fills at the next open, at this close with
     /// `process_orders_on_close`, or right now at this close with `immediately`.
+    ///
+    /// Closes placed on one bar **stack** (a 30 % + 30 % + 40 % ladder closes 3 + 3 + 4 of 10):
+    /// `qty_percent` is taken of the quantity open when the close is placed.
     public func close(id: String, qty: Double?, qtyPercent: Double?, comment: String?, immediately: Bool) {
-        let qty = clean(qty), qtyPercent = clean(qtyPercent)
-        let order = PendingOrder(
+        close(id: id, qty: qty, qtyPercent: qtyPercent, comment: comment, immediately: immediately, callSite: nil)
+    }
+
+    /// `strategy.close` from script statement `callSite`: a repeated call of the same statement on the same
+    /// bar (a loop, a function called twice) modifies its pending close instead of stacking another one.
+    public func close(id: String, qty: Double?, qtyPercent: Double?, comment: String?, immediately: Bool,
+                      callSite: Int?) {
+        var qty = clean(qty), qtyPercent = clean(qtyPercent)
+        if qty == nil, let percent = qtyPercent {
+            let open = trades.reduce(0) { $0 + ($1.entryId == id ? $1.quantity : 0) }
+            if open > 0 {
+                qty = open * percent / 100
+                qtyPercent = nil
+            }
+        }
+        var order = PendingOrder(
             serial: takeSerial(), kind: .close, id: id, direction: .long, qty: qty, qtyPercent: qtyPercent,
             limit: nil, stop: nil, ocaName: nil, ocaType: .none, comment: comment, placedBar: barIndex)
+        order.callSite = callSite
         if immediately {
             execute(order, at: mark, slipped: true)
             return
         }
-        pending.removeAll { $0.kind == .close && $0.id == id }
+        if let callSite {
+            let bar = barIndex
+            pending.removeAll { $0.kind == .close && $0.id == id && $0.callSite == callSite && $0.placedBar == bar }
+        }
         pending.append(order)
     }
 
@@ -744,7 +767,7 @@ public final class TradingViewBroker {
         let serials = properties.closeEntriesRule == .fifo ? trades.map(\.serial) : [tradeSerial]
         let closedQty = closeQuantity(qty, from: serials, price: fillPrice, exitId: spec.id, exitComment: comment,
                                       exitSignal: comment ?? spec.id, totalOrderQty: qty)
-        if closedQty > 0 { countFill() }
+        if closedQty > 0 { countFill(at: fillPrice) }
         pruneExits()
     }
 
@@ -800,7 +823,7 @@ public final class TradingViewBroker {
             }
             _ = closeQuantity(qty, from: matching.map(\.serial), price: price, exitId: exitId,
                               exitComment: order.comment, exitSignal: signal, totalOrderQty: qty)
-            countFill()
+            countFill(at: price)
             pruneExits()
         case .entry, .order:
             executeEntry(order, basePrice: basePrice, slipped: slipped)
@@ -829,8 +852,8 @@ public final class TradingViewBroker {
                 guard position == allowed else { return }
                 let open = abs(positionSize)
                 closeAllTrades(at: price, order: order, totalOrderQty: open)
-                countFill()
                 applyOCA(order, filledQty: open)
+                countFill(at: price)
                 return
             }
             if position == side, trades.count >= max(1, properties.pyramiding) { return }
@@ -877,8 +900,8 @@ public final class TradingViewBroker {
             }
         }
         if qty > 0 || reversedQty > 0 {
-            countFill()
             applyOCA(order, filledQty: qty + reversedQty)
+            countFill(at: price)
         }
     }
 
@@ -977,9 +1000,23 @@ public final class TradingViewBroker {
         }
     }
 
-    private func countFill() {
+    /// Counts a filled order (a reversal is one). When the fill reaches `max_intraday_filled_orders`,
+    /// TradingView cancels every pending order, closes an open position right there at the same price
+    /// ("Close Position (Max number of filled orders in one day)"; that close does not count) and accepts
+    /// no more orders that day.
+    private func countFill(at price: Double) {
         fills += 1
         dayFills += 1
+        guard let cap = properties.riskMaxIntradayFilledOrders, dayFills >= cap,
+              haltedDay != currentDay || currentDay == nil else { return }
+        haltedDay = currentDay
+        pending.removeAll()
+        exitSpecs.removeAll()
+        guard !trades.isEmpty else { return }
+        let comment = "Close Position (Max number of filled orders in one day)"
+        closeQuantity(aggQuantity, from: trades.map(\.serial), price: price, exitId: nil, exitComment: comment,
+                      exitSignal: comment, totalOrderQty: aggQuantity)
+        fills += 1
     }
 
     // MARK: Margin, equity, risk
@@ -1011,7 +1048,7 @@ public final class TradingViewBroker {
         mark = price
         closeQuantity(qty, from: trades.map(\.serial), price: price, exitId: "Margin call", exitComment: "Margin call",
                       exitSignal: "Margin call", totalOrderQty: qty)
-        countFill()
+        countFill(at: price)
         pruneExits()
         mark = previousMark
     }
@@ -1090,9 +1127,6 @@ public final class TradingViewBroker {
             let hit = limit.type == .cash ? loss >= limit.value
                 : dayStartEquity > 0 && loss / dayStartEquity * 100 >= limit.value
             if hit { haltNow("Risk: max intraday loss", forever: false) }
-        }
-        if let limit = properties.riskMaxIntradayFilledOrders, !entriesBlocked, dayFills >= limit {
-            haltNow("Risk: max intraday filled orders", forever: false)
         }
     }
 }

@@ -113,6 +113,31 @@ struct TradingViewBrokerOrderTests {
         #expect(closed[1].exitBarIndex == 2 && closed[1].exitPrice == 105)
     }
 
+    @Test("same-bar closes stack (a 30/30/40 % ladder closes 3 + 3 + 4); one statement repeated replaces")
+    func closeLadder() {
+        let bars = tvBars([(100, 100, 100, 100), (100, 100, 100, 100), (101, 101, 101, 101), (102, 102, 102, 102)])
+        let ladder = tvRun(tvProps(), bars, script: { index, broker in
+            if index == 0 { broker.entry("L", .long, qty: 10) }
+            if index == 1 {
+                broker.close("L", qtyPercent: 30, comment: "TP1")
+                broker.close("L", qtyPercent: 30, comment: "TP2")
+                broker.close("L", qtyPercent: 40, comment: "TP3")
+            }
+        })
+        #expect(ladder.closedTrades.map(\.quantity) == [3, 3, 4])
+        #expect(ladder.closedTrades.map(\.exitSignal) == ["TP1", "TP2", "TP3"] && ladder.positionSize == 0)
+
+        let repeated = tvRun(tvProps(), bars, script: { index, broker in
+            if index == 0 { broker.entry("L", .long, qty: 10) }
+            if index == 1 {
+                for _ in 0..<3 {
+                    broker.close(id: "L", qty: nil, qtyPercent: 30, comment: nil, immediately: false, callSite: 7)
+                }
+            }
+        })
+        #expect(repeated.closedTrades.map(\.quantity) == [3] && repeated.positionSize == 7)
+    }
+
     @Test("strategy.order nets against the position instead of reversing by the whole size")
     func strategyOrderNets() {
         let bars = tvBars([(100, 100, 100, 100), (102, 102, 102, 102), (104, 104, 104, 104), (106, 106, 106, 106)])
@@ -179,13 +204,14 @@ struct TradingViewBrokerOrderTests {
         var sizes: [Double] = []
         let broker = tvRun(properties, bars, script: { _, broker in broker.entry("L", .long) },
                            afterBar: { _, broker in sizes.append(broker.positionSize) })
-        // Fills at 101 (bar 1) and 102 (bar 2): two fills today → both trades closed at bar 2's close (102)
-        // and the pending entry cancelled; bar 3's entry is refused; on the next day the entry placed on
-        // bar 4 fills at bar 5's open.
+        // Fills at 101 (bar 1) and 102 (bar 2): the second fill of the day reaches the cap, so both trades
+        // are closed right there at that fill's price 102; bar 2's and bar 3's entries are refused; on the
+        // next day the entry placed on bar 4 fills at bar 5's open.
         #expect(sizes == [0, 1, 0, 0, 0, 1])
         #expect(broker.closedTrades.map(\.exitPrice) == [102, 102])
-        #expect(broker.closedTrades[0].exitId == "Close position order")
-        #expect(broker.closedTrades[0].exitSignal == "Risk: max intraday filled orders")
+        #expect(broker.closedTrades.map(\.exitBarIndex) == [2, 2])
+        #expect(broker.closedTrades[0].exitId == nil)
+        #expect(broker.closedTrades[0].exitSignal == "Close Position (Max number of filled orders in one day)")
     }
 
     @Test("risk.max_drawdown in cash closes everything and stops trading")
