@@ -359,7 +359,13 @@ public final class TradingViewBroker {
             serial: 0, kind: kind, id: id, direction: direction, qty: size, qtyPercent: nil,
             limit: limit, stop: stop, ocaName: ocaName,
             ocaType: ocaName == nil ? .none : ocaType, comment: comment, placedBar: barIndex)
-        if let index = pending.firstIndex(where: { ($0.kind == .entry || $0.kind == .order) && $0.id == id }) {
+        let existing = pending.firstIndex(where: { ($0.kind == .entry || $0.kind == .order) && $0.id == id })
+        if kind == .entry, !(existing.map { pending[$0].placedBar == barIndex } ?? false),
+           !pyramidingAllows(direction) {
+            // TradingView judges pyramiding when strategy.entry runs; a refused entry is gone for good.
+            return
+        }
+        if let index = existing {
             // An unfilled order with the same id is modified, keeping its place in the queue.
             order.serial = pending[index].serial
             if pending[index].limit == limit, pending[index].stop == stop {
@@ -370,6 +376,37 @@ public final class TradingViewBroker {
             order.serial = takeSerial()
             pending.append(order)
         }
+    }
+
+    /// Whether a `strategy.entry` in `direction` fits `pyramiding`, judged against the position this bar's
+    /// pending market orders will leave (closes free their slots, an opposite entry reverses).
+    private func pyramidingAllows(_ direction: TradingViewDirection) -> Bool {
+        var side = positionDirection
+        var count = trades.count
+        let limit = max(1, properties.pyramiding)
+        for order in pending where order.isMarket && order.placedBar == barIndex {
+            switch order.kind {
+            case .closeAll:
+                side = nil
+                count = 0
+            case .close:
+                let full = order.qty == nil && (order.qtyPercent ?? 100) >= 100
+                if full {
+                    count -= trades.reduce(0) { $0 + ($1.entryId == order.id ? 1 : 0) }
+                    if count <= 0 { side = nil; count = 0 }
+                }
+            case .entry:
+                if side == nil || side != order.direction {
+                    side = order.direction
+                    count = 1
+                } else if count < limit {
+                    count += 1
+                }
+            case .order:
+                break
+            }
+        }
+        return !(side == direction && count >= limit)
     }
 
     private func takeSerial() -> Int {

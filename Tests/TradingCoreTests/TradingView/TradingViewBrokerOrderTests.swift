@@ -70,6 +70,30 @@ struct TradingViewBrokerOrderTests {
         #expect(double.filledOrderCount == 2)
     }
 
+    @Test("pyramiding is judged when strategy.entry is called: an entry placed while the slot is full never fills")
+    func pyramidingAtCallTime() {
+        // Channel-breakout style: both stop entries are re-placed on every bar.
+        let bars = tvBars([
+            (100, 100, 100, 100),
+            (100, 106, 99, 104),   // 100→99→106: the long stop 105 fills
+            (100, 108, 94, 104),   // 100→94: the short stop 95 reverses; →108 passes the long stop 107
+            (104, 104, 104, 104),
+        ])
+        var sizes: [Double] = []
+        let broker = tvRun(tvProps(), bars, script: { index, broker in
+            if index == 0 {
+                broker.entry("LE", .long, stop: 105)
+                broker.entry("SE", .short, stop: 95)
+            }
+            if index == 1 {
+                broker.entry("LE", .long, stop: 107)   // long already: refused now, so it cannot fill on bar 2
+                broker.entry("SE", .short, stop: 95)
+            }
+        }, afterBar: { _, broker in sizes.append(broker.positionSize) })
+        #expect(sizes == [0, 1, -1, -1])
+        #expect(broker.closedTrades.map(\.entryId) == ["LE"] && broker.closedTrades[0].exitPrice == 95)
+    }
+
     @Test("strategy.close(id) closes only that entry; close_all closes the rest in entry order")
     func closeByIdAndCloseAll() {
         let bars = tvBars([(100, 100, 100, 100), (102, 102, 102, 102), (104, 104, 104, 104), (106, 106, 106, 106),
