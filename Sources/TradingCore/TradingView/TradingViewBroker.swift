@@ -873,6 +873,7 @@ public final class TradingViewBroker {
         return roundToTick(base + (buy ? slip : -slip))
     }
 
+    /// Entry/order quantities are resolved (and rounded) when the order is placed.
     private func resolvedQuantity(_ order: PendingOrder, price: Double) -> Double {
         order.qty ?? 0
     }

@@ -12,7 +12,8 @@ public struct TradingViewTrade: Sendable, Hashable {
     public var entryPrice: Double
     /// The id of the order that closed the trade: the exit id of `strategy.exit`, the entry id given to
     /// `strategy.close`, the id of a reversing `strategy.entry`/`strategy.order`, or a fixed name
-    /// (`"Close position order"`, `"Margin call"`, risk rules). nil while open.
+    /// (`"Close position order"`, `"Margin call"`, risk rules). nil while open, and for the close forced by
+    /// `max_intraday_filled_orders` (TradingView gives it no id; its Signal is in `exitSignal`).
     public var exitId: String?
     public var exitComment: String?
     public var exitBarIndex: Int?
