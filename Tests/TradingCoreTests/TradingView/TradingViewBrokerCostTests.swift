@@ -66,12 +66,12 @@ struct TradingViewBrokerCostTests {
     func commissionPercent() {
         let (trade, openProfit) = roundTrip { $0.commissionType = .percent; $0.commissionValue = 0.1 }
         // Entry 2·100·0.1 % = 0.2, exit 2·110·0.1 % = 0.22; profit 20 − 0.42.
-        #expect(approx(trade.commission, 0.42) && approx(trade.profit, 19.58))
+        #expect(tvApprox(trade.commission, 0.42) && tvApprox(trade.profit, 19.58))
         // Open profit on the entry bar is net of the entry commission.
-        #expect(approx(openProfit, -0.2))
+        #expect(tvApprox(openProfit, -0.2))
         // Run-up and drawdown are net of the entry commission too (as TradingView's trade list shows):
         // best 110 → 20 − 0.2 = 19.8; worst 100 → 0 + 0.2 = 0.2.
-        #expect(approx(trade.maxRunup, 19.8) && approx(trade.maxDrawdown, 0.2))
+        #expect(tvApprox(trade.maxRunup, 19.8) && tvApprox(trade.maxDrawdown, 0.2))
     }
 
     @Test("commission cash per contract")
@@ -197,7 +197,7 @@ struct TradingViewBrokerCostTests {
         #expect(broker.closedTrades.map(\.entryId) == ["S", "L"])
         #expect(broker.closedTrades.map(\.quantity) == [100, 3.96])
         #expect(broker.closedTrades[1].exitSignal == "Margin call" && broker.closedTrades[1].exitPrice == 100.5)
-        #expect(approx(broker.positionSize, 96.04))
+        #expect(tvApprox(broker.positionSize, 96.04))
     }
 
     @Test("margin: a shortfall under one lot closes one contract, capped at the position")

@@ -30,7 +30,7 @@ func tvProps(_ configure: (inout TradingViewStrategyProperties) -> Void = { _ in
     return properties
 }
 
-func approx(_ a: Double?, _ b: Double, _ tolerance: Double = 1e-9) -> Bool {
+func tvApprox(_ a: Double?, _ b: Double, _ tolerance: Double = 1e-9) -> Bool {
     guard let a else { return false }
     return abs(a - b) <= tolerance * max(1, abs(b))
 }
