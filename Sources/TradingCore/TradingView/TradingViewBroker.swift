@@ -151,7 +151,15 @@ public final class TradingViewBroker {
         aggEntryValue = value
         aggEntryCommission = fee
         aggSign = trades.isEmpty ? 0 : trades[0].direction.sign
+        if aggSign > 0 { maxHeldLong = max(maxHeldLong, qty) } else if aggSign < 0 { maxHeldShort = max(maxHeldShort, qty) }
     }
+    @exclusivity(unchecked) private var maxHeldLong = 0.0
+    @exclusivity(unchecked) private var maxHeldShort = 0.0
+
+    /// `strategy.max_contracts_held_long` / `_short` / `_all`: the largest position held so far.
+    public var maxContractsHeldLong: Double { maxHeldLong }
+    public var maxContractsHeldShort: Double { maxHeldShort }
+    public var maxContractsHeldAll: Double { max(maxHeldLong, maxHeldShort) }
 
     // Equity curve.
     @exclusivity(unchecked) private var peakEquity: Double

@@ -111,5 +111,6 @@ struct TradingViewBrokerRuleTests {
         #expect(open?.entryComment == "go" && open?.profit == 2 && open?.signedQuantity == 1 && open?.isOpen == true)
         #expect(broker.openTrade(1) == nil && broker.closedTrade(0) == nil)
         #expect(broker.positionEntryName == "L" && broker.initialCapital == 1_000_000)
+        #expect(broker.maxContractsHeldLong == 1 && broker.maxContractsHeldShort == 0 && broker.maxContractsHeldAll == 1)
     }
 }
