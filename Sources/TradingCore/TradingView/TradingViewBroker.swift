@@ -52,6 +52,8 @@ public final class TradingViewBroker {
         var entryCommission: Double
         var maxPrice: Double
         var minPrice: Double
+        /// Bar on which the order that opened this trade was placed.
+        var orderPlacedBar: Int = -1
     }
 
     struct ExitSpec {
@@ -922,6 +924,16 @@ public final class TradingViewBroker {
                 reversedQty = reduce
             } else {
                 qty = limitBySize(roundQuantity(qty), existing: 0)
+                // Two opposite entries placed on the same bar are margined together (the closing leg's
+                // margin is not freed first): if both legs do not fit, the reversal is dropped.
+                if qty > 0, trades.allSatisfy({ $0.orderPlacedBar == order.placedBar }) {
+                    let margin = side == .long ? properties.marginLong : properties.marginShort
+                    if margin > 0 {
+                        let required = (open + qty) * price * properties.pointValue * margin / 100
+                        let equityThere = properties.initialCapital + realized + openProfit(at: price)
+                        if required > equityThere + 1e-9 * max(1, abs(equityThere)) { return }
+                    }
+                }
                 closeAllTrades(at: price, order: order, totalOrderQty: open + max(0, qty))
                 reversedQty = open
             }
@@ -939,7 +951,7 @@ public final class TradingViewBroker {
                 serial: nextTradeSerial, entryId: order.id, entryComment: order.comment, entryBarIndex: barIndex,
                 entryTime: bar.openTime, entryPrice: price, direction: side, quantity: qty, originalQuantity: qty,
                 entryCommission: fee,
-                maxPrice: price, minPrice: price))
+                maxPrice: price, minPrice: price, orderPlacedBar: order.placedBar))
             tradesChanged()
             for index in exitSpecs.indices where exitSpecs[index].fromEntry == nil && exitSpecs[index].boundDirection == nil {
                 exitSpecs[index].boundDirection = side

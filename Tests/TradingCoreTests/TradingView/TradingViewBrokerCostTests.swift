@@ -200,6 +200,29 @@ struct TradingViewBrokerCostTests {
         #expect(tvApprox(broker.positionSize, 96.04))
     }
 
+    @Test("margin: opposite entries placed on one bar are margined together; from an earlier bar they reverse")
+    func sameBarOppositeEntries() {
+        var properties = tvProps()
+        properties.initialCapital = 10_000
+        properties.defaultQtyType = .percentOfEquity
+        properties.defaultQtyValue = 100
+        properties.marginLong = 100
+        properties.marginShort = 100
+        properties.quantityStep = 0.01
+        let bars = tvBars(Array(repeating: (100, 100, 100, 100), count: 5))
+        // Both on bar 0: A (long 100) fills; B would need A's and its own margin, 20,000 > 10,000: dropped.
+        let sameBar = tvRun(properties, bars, script: { index, broker in
+            if index == 0 { broker.entry("A", .long); broker.entry("B", .short) }
+        })
+        #expect(sameBar.positionSize == 100 && sameBar.closedTrades.isEmpty)
+        // B placed a bar later reverses: only its own leg is margined.
+        let laterBar = tvRun(properties, bars, script: { index, broker in
+            if index == 0 { broker.entry("A", .long) }
+            if index == 1 { broker.entry("B", .short) }
+        })
+        #expect(laterBar.positionSize == -100 && laterBar.closedTrades.map(\.entryId) == ["A"])
+    }
+
     @Test("margin: a shortfall under one lot closes one contract, capped at the position")
     func subLotMarginCall() {
         var properties = tvProps()
