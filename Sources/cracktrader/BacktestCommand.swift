@@ -21,11 +21,30 @@ struct BacktestCommand: AsyncParsableCommand {
             offline) through the candle store in --data-dir. Examples:
               cracktrader backtest --strategy MovingAverageCross --symbol BTC/USDT --start 2024-01-01 --end 2024-06-01
               cracktrader backtest --strategy MeanReversion --data btc-1h.csv --timeframe 1h --json
+              cracktrader backtest --script rsi.pine --data eurusd-1h.csv --input Length=21 --trades-csv trades.csv
             """
     )
 
     @Option(help: "Strategy name (see `cracktrader strategies`).")
     var strategy: String = "MovingAverageCross"
+
+    @Option(help: "Run a Pine Script v5/v6 file (strategy() or indicator()) instead of a built-in strategy.")
+    var script: String?
+
+    @Option(name: .customLong("input"), help: "With --script: a script input as NAME=VALUE, by its title or variable name; repeatable.")
+    var inputs: [String] = []
+
+    @Option(help: "With --script: syminfo.mintick (price step). Default: inferred from the prices' decimals.")
+    var mintick: Double?
+
+    @Option(help: "With --script: the quantity step (syminfo.mincontract) computed order sizes round down to. [default: 0.000001]")
+    var qtyStep: Double?
+
+    @Option(help: "With --script: write TradingView's \"List of Trades\" CSV to this file.")
+    var tradesCsv: String?
+
+    @Option(help: "With --trades-csv: time zone of its Date/Time column (IANA name such as America/New_York, UTC, or an offset like -05:00).")
+    var timezone: String = "UTC"
 
     @Option(name: .customLong("param"), help: "Strategy parameter as key=value; repeatable.")
     var parameters: [String] = []
@@ -90,7 +109,34 @@ struct BacktestCommand: AsyncParsableCommand {
             throw ValidationError("--end must be after --start")
         }
         let parameterValues = try Self.parseParameters(parameters)
+        let (bars, resolvedTimeframe) = try await loadBars(symbols: symbolList, from: startTime, to: endTime)
+        if let script {
+            try runScript(path: script, symbol: symbolList[0], bars: bars[symbolList[0]] ?? [], timeframe: resolvedTimeframe)
+            return
+        }
+        let configuration = BacktestConfiguration(
+            strategyName: strategy, parameters: parameterValues, symbols: symbolList, timeframe: resolvedTimeframe,
+            initialCash: cash, commission: commission, slippageBps: slippageBps, fillAt: fillTiming)
+        let clock = ContinuousClock()
+        let started = clock.now
+        guard maxPoints >= 0 else { throw ValidationError("--max-points must be 0 (all) or positive") }
+        // Metrics always use every bar; only the curve printed in the document is thinned.
+        let result = try runBacktest(configuration: configuration, bars: bars, equityCurveLimit: maxPoints == 0 ? nil : maxPoints)
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 
+        if json {
+            let document = CLIResultsDocument(
+                report: result.report,
+                stats: noStats ? nil : .init(bars_processed: result.report.barsProcessed, engine_seconds: seconds))
+            writeLine(String(decoding: try document.jsonBytes(), as: UTF8.self), to: STDOUT_FILENO)
+        } else {
+            writeLine(MetricsTable.render(report: result.report, engineSeconds: seconds), to: STDOUT_FILENO)
+        }
+    }
+
+    /// The bars of every market, from --data or from the exchange, and their timeframe.
+    private func loadBars(symbols symbolList: [TradingSymbol], from startTime: Int64?, to endTime: Int64?) async throws -> ([TradingSymbol: [Bar]], Timeframe) {
         var bars: [TradingSymbol: [Bar]] = [:]
         var resolvedTimeframe = try timeframe.map { text throws(TradingError) in try Timeframe(parsing: text) }
         if let data {
@@ -128,25 +174,7 @@ struct BacktestCommand: AsyncParsableCommand {
             await database?.close()
         }
 
-        let configuration = BacktestConfiguration(
-            strategyName: strategy, parameters: parameterValues, symbols: symbolList, timeframe: resolvedTimeframe ?? .oneHour,
-            initialCash: cash, commission: commission, slippageBps: slippageBps, fillAt: fillTiming)
-        let clock = ContinuousClock()
-        let started = clock.now
-        guard maxPoints >= 0 else { throw ValidationError("--max-points must be 0 (all) or positive") }
-        // Metrics always use every bar; only the curve printed in the document is thinned.
-        let result = try runBacktest(configuration: configuration, bars: bars, equityCurveLimit: maxPoints == 0 ? nil : maxPoints)
-        let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-
-        if json {
-            let document = CLIResultsDocument(
-                report: result.report,
-                stats: noStats ? nil : .init(bars_processed: result.report.barsProcessed, engine_seconds: seconds))
-            writeLine(String(decoding: try document.jsonBytes(), as: UTF8.self), to: STDOUT_FILENO)
-        } else {
-            writeLine(MetricsTable.render(report: result.report, engineSeconds: seconds), to: STDOUT_FILENO)
-        }
+        return (bars, resolvedTimeframe ?? .oneHour)
     }
 
     /// The resolver, and the database it reads (which the caller must close: SQLite connections

@@ -27,8 +27,8 @@ extension PineCompiler {
         case "strategy.max_drawdown": number = { $0.maxDrawdown }
         case "strategy.max_runup": number = { $0.maxRunup }
         case "strategy.initial_capital": number = { $0.initialCapital }
-        case "strategy.opentrades": number = { Double($0.openTrades.count) }
-        case "strategy.closedtrades": number = { Double($0.closedTrades.count) }
+        case "strategy.opentrades": number = { Double($0.openTradeCount) }
+        case "strategy.closedtrades": number = { Double($0.closedTradeCount) }
         case "strategy.wintrades": number = { Double($0.winTrades) }
         case "strategy.losstrades": number = { Double($0.lossTrades) }
         case "strategy.eventrades": number = { Double($0.evenTrades) }
@@ -132,8 +132,11 @@ extension PineCompiler {
             let qty = try self.optionalNumber(call, "qty")
             let percent = try self.optionalNumber(call, "qty_percent")
             let immediately = try call.constantBool("immediately", default: false)
+            // The statement's identity: the same call repeated in a loop on one bar does not stack.
+            let site = call.location.line * 10_000 + call.location.column
             return .void { runtime in
-                runtime.broker!.close(id: id(runtime), qty: qty?(runtime), qtyPercent: percent?(runtime), comment: comment?(runtime), immediately: immediately)
+                runtime.broker!.close(id: id(runtime), qty: qty?(runtime), qtyPercent: percent?(runtime), comment: comment?(runtime),
+                                      immediately: immediately, callSite: site)
             }
         }
         t["strategy.close_all"] = BuiltinFunction(parameters: ["comment", "alert_message", "immediately", "disable_alert", "when"]) { [unowned self] call in
@@ -210,10 +213,9 @@ extension PineCompiler {
                     let index = try call.number("trade_num")
                     func trade(_ runtime: PineRuntime) -> TradingViewTrade? {
                         let broker = runtime.broker!
-                        let list = open ? broker.openTrades : broker.closedTrades
                         let i = index(runtime)
-                        guard i.isFinite, i >= 0, Int(i) < list.count else { return nil }
-                        return list[Int(i)]
+                        guard i.isFinite, i >= 0, i < 1e9 else { return nil }
+                        return open ? broker.openTrade(Int(i)) : broker.closedTrade(Int(i))
                     }
                     if type == .string {
                         return .string { runtime in

@@ -44,10 +44,14 @@ public final class PineProgram {
         var parser = Parser(tokens: lexer.tokens)
         let tree = parser.parseScript()
         diagnostics += parser.diagnostics
-        if diagnostics.contains(where: { $0.severity == .error }) { throw PineCompileError(diagnostics) }
-
         let compiler = PineCompiler(version: version, environment: environment, inputs: overrides)
         let code = compiler.compileScript(tree)
+        if let firstSyntaxError = diagnostics.filter({ $0.severity == .error }).map(\.line).min() {
+            // Report what the compiler finds before the first syntax error too (after it, names
+            // declared by the broken statements would only cause follow-on errors).
+            diagnostics += compiler.diagnostics.filter { $0.line < firstSyntaxError }
+            throw PineCompileError(diagnostics)
+        }
         diagnostics += compiler.diagnostics
         if compiler.declaration.title.isEmpty, !diagnostics.contains(where: { $0.severity == .error }) {
             diagnostics.append(PineDiagnostic(at: SourceLocation(line: 1, column: 1),

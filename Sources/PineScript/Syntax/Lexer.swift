@@ -101,7 +101,10 @@ struct Lexer {
                 }
             }
         }
-        if let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, location: here, length: 1)) }
+        if let last = tokens.last, last.kind != .newline {
+            let atEnd = column == 1 && line > 1 ? lineEnd : here
+            tokens.append(Token(kind: .newline, location: atEnd, length: 1))
+        }
         while indentStack.count > 1 {
             indentStack.removeLast()
             tokens.append(Token(kind: .dedent, location: here, length: 1))
