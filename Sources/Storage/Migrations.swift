@@ -11,7 +11,7 @@ struct Migration: Sendable {
 
 /// The schema history of `cracktrader.sqlite`. See `docs/storage.md` for the tables.
 enum Migrations {
-    static let all: [Migration] = [initialSchema]
+    static let all: [Migration] = [initialSchema, orderJournal]
 
     /// The newest schema version this build knows.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -91,6 +91,33 @@ enum Migrations {
             CREATE TABLE run_results (
                 run_id TEXT PRIMARY KEY NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
                 results_json TEXT NOT NULL
+            )
+            """,
+        ]
+    )
+}
+
+extension Migrations {
+    /// Version 2: orders and fills committed as they happen (paper runs). Orders keep their
+    /// `run_orders` rows, now written while the run goes and looked up by client order id; fills
+    /// get their own table.
+    static let orderJournal = Migration(
+        version: 2,
+        name: "order journal: client order ids and fills",
+        statements: [
+            // Derived from the JSON, so every writer (the journal, the end-of-run save) agrees.
+            """
+            ALTER TABLE run_orders ADD COLUMN client_order_id TEXT
+                GENERATED ALWAYS AS (json_extract(json, '$.client_order_id')) VIRTUAL
+            """,
+            "CREATE INDEX run_orders_by_client_order_id ON run_orders (run_id, client_order_id)",
+            """
+            CREATE TABLE run_fills (
+                run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                seq INTEGER NOT NULL,
+                order_id INTEGER NOT NULL,
+                json TEXT NOT NULL,
+                PRIMARY KEY (run_id, seq)
             )
             """,
         ]

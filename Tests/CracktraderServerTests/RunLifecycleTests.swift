@@ -14,7 +14,7 @@ struct RunLifecycleTests {
         "runtime_seconds", "cash", "value", "pnl", "trade_count", "error", "progress", "bars_processed", "total_bars",
     ]
     static let resultKeys: Set<String> = [
-        "run_id", "mode", "config", "status", "start_time", "end_time", "data_start", "data_end", "orders", "trades",
+        "run_id", "mode", "config", "status", "start_time", "end_time", "data_start", "data_end", "orders", "trades", "fills",
         "positions", "equity_curve", "equity_points_total", "performance_metrics", "final_value", "error", "bars_processed",
     ]
 

@@ -11,13 +11,13 @@ struct DatabaseTests {
             #expect(FileManager.default.fileExists(atPath: directory.databasePath))
             #expect(database.journalMode == "wal")
             #expect(try await database.schemaVersion() == Migrations.latestVersion)
-            #expect(Migrations.latestVersion == 1)
+            #expect(Migrations.latestVersion == 2)
             let applied = try await database.appliedMigrations()
-            #expect(applied.map(\.version) == [1])
-            #expect(applied[0].name == Migrations.initialSchema.name)
+            #expect(applied.map(\.version) == [1, 2])
+            #expect(applied.map(\.name) == [Migrations.initialSchema.name, Migrations.orderJournal.name])
             let tables = try await database.strings("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             #expect(tables == [
-                "candle_chunks", "candle_series", "run_equity", "run_orders", "run_results", "run_trades", "runs",
+                "candle_chunks", "candle_series", "run_equity", "run_fills", "run_orders", "run_results", "run_trades", "runs",
                 "schema_migrations",
             ])
             var pragmas: [Int] = []
@@ -43,7 +43,7 @@ struct DatabaseTests {
 
         let second = try await Database.open(path: directory.databasePath)
         #expect(try await second.appliedMigrations() == appliedBefore)
-        #expect(try await second.schemaVersion() == 1)
+        #expect(try await second.schemaVersion() == 2)
         #expect(try await second.candles.bars(exchange: "binance", symbol: btc, timeframe: .oneHour, from: 0, to: 10 * hour).count == 10)
         await second.close()
     }
@@ -62,7 +62,7 @@ struct DatabaseTests {
             Issue.record("opening a version 7 database should fail")
         } catch let error as StorageError {
             #expect(error.kind == .schemaTooNew)
-            #expect(error.description.contains("schema version 7 is newer than this build supports (1)"))
+            #expect(error.description.contains("schema version 7 is newer than this build supports (2)"))
         }
     }
 
@@ -97,7 +97,7 @@ struct DatabaseTests {
     func inMemory() async throws {
         try await withMemoryDatabase { database in
             let version = try await database.schemaVersion()
-            #expect(version == 1)
+            #expect(version == 2)
             #expect(database.journalMode == "memory")
         }
     }

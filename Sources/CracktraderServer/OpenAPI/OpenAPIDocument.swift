@@ -284,6 +284,11 @@ enum OpenAPIDocument {
                 "exit_time": nullable("string"), "entry_price": number, "exit_price": nullable("number"), "quantity": number,
                 "pnl": number, "return": number, "fees": number,
             ]),
+            "Fill": object([
+                "id": integer, "order_id": integer, "client_order_id": nullable("string"), "symbol": string,
+                "side": ["type": "string", "enum": ["buy", "sell"]], "quantity": number, "price": number, "fee": number,
+                "is_maker": ["type": "boolean"], "time": string,
+            ]),
             "Position": object([
                 "symbol": string, "quantity": number, "average_entry_price": number, "last_price": number, "market_value": number,
                 "unrealized_pnl": number,
@@ -302,7 +307,7 @@ enum OpenAPIDocument {
                 "run_id": string, "mode": string, "config": anyObject, "status": statusProperties["status"]!,
                 "start_time": nullable("string"), "end_time": nullable("string"), "data_start": nullable("string"),
                 "data_end": nullable("string"), "orders": array(ref("Order")), "trades": array(ref("Trade")),
-                "positions": array(ref("Position")), "equity_curve": array(ref("EquityPoint")), "equity_points_total": integer,
+                "fills": array(ref("Fill")), "positions": array(ref("Position")), "equity_curve": array(ref("EquityPoint")), "equity_points_total": integer,
                 "performance_metrics": ["oneOf": [ref("PerformanceMetrics"), ["type": "null"]]], "final_value": nullable("number"),
                 "error": nullable("string"), "bars_processed": integer,
             ]),

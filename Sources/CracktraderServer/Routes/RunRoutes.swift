@@ -130,31 +130,36 @@ struct RunRoutes {
         return RunListDocument(runs: withConfig, total: total, limit: limit, offset: offset)
     }
 
-    /// A run from the database: its stored results, or (for a run that never produced any) the record.
+    /// A run from the database: its stored results, or (for a run that never produced any — one
+    /// interrupted by a crash, say) the record with the orders, trades and fills committed so far.
     static func stored(_ store: RunStore, id: String, maxPoints: Int) async throws -> ResultsDocument? {
         guard let record = try await store.run(id: id) else { return nil }
         let config = (try? JSONDecoder().decode(JSONValue.self, from: Data(record.configJSON.utf8))) ?? .object([:])
         var initialCash = 10_000.0
         if case .object(let object) = config, case .number(let cash)? = object["initial_cash"] { initialCash = cash }
         let decoder = JSONDecoder()
+        let activity = try await store.activity(id: id)
+        let orders = activity.ordersJSON.compactMap { try? decoder.decode(OrderRecord.self, from: Data($0.utf8)) }
+        let trades = activity.tradesJSON.compactMap { try? decoder.decode(TradeRecord.self, from: Data($0.utf8)) }
+        let fills = activity.fillsJSON.compactMap { try? decoder.decode(FillRecord.self, from: Data($0.utf8)) }
         if let results = try await store.results(id: id),
            var summary = try? decoder.decode(StoredRunSummary.self, from: Data(results.resultsJSON.utf8))
         {
             // The record's status and error are authoritative (e.g. a later failure to finish).
             summary.status = record.status
             summary.error = record.error ?? summary.error
-            let orders = results.ordersJSON.compactMap { try? decoder.decode(OrderRecord.self, from: Data($0.utf8)) }
-            let trades = results.tradesJSON.compactMap { try? decoder.decode(TradeRecord.self, from: Data($0.utf8)) }
             let equity = EquitySeries(
                 timestamps: results.equity.map(\.timestamp), values: results.equity.map(\.value), cash: results.equity.map(\.cash),
                 initialCash: summary.initial_cash)
-            return ResultsDocument(summary: summary, orders: orders, trades: trades, equity: equity, maxPoints: maxPoints)
+            return ResultsDocument(summary: summary, orders: orders, trades: trades, fills: fills, equity: equity, maxPoints: maxPoints)
         }
         let summary = StoredRunSummary(
             run_id: record.id, mode: record.mode, config: config, status: record.status, start_time: isoTime(record.startedAt),
             end_time: isoTime(record.endedAt), data_start: nil, data_end: nil, positions: [], performance_metrics: nil,
             final_value: record.finalValue, error: record.error, bars_processed: 0, initial_cash: initialCash)
-        return ResultsDocument(summary: summary, orders: [], trades: [], equity: EquitySeries(initialCash: initialCash), maxPoints: maxPoints)
+        return ResultsDocument(
+            summary: summary, orders: orders, trades: trades, fills: fills, equity: EquitySeries(initialCash: initialCash),
+            maxPoints: maxPoints)
     }
 }
 

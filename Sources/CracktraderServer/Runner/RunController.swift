@@ -62,6 +62,8 @@ struct LiveRun: Sendable {
     /// Every order / trade so far, by id (paper), or the final lists (backtest).
     var orders: [OrderRecord] = []
     var trades: [TradeRecord] = []
+    /// Every fill so far (paper; backtests do not record fills).
+    var fills: [FillRecord] = []
     var positions: [PositionRecord] = []
     var equity: EquitySeries
     var metrics: PerformanceMetrics?
@@ -247,11 +249,27 @@ final class RunController: Sendable {
 
     // MARK: Paper
 
+    /// Paper runs commit as they go (see docs/storage.md, "Order journal"): every new order is in
+    /// `run_orders` before the simulated broker accepts it (the journal blocks the engine queue
+    /// for that commit), and each bar's order changes, trades and fills are committed in one
+    /// transaction before they reach memory, `/status` or the WebSocket.
     private func executePaper(id: String, plan: RunPlan, stop: StopSignal) async {
         let configuration = plan.configuration
-        var session: PaperSession
+        let symbols = configuration.symbols.sorted()
+        // Paper money: commits survive a killed process (WAL, synchronous=NORMAL) without an
+        // fsync each; see docs/storage.md for the measurement behind this choice.
+        let journal = RunOrderJournal(store: database.runs, runID: id, durable: false) { order in
+            Self.row(OrderRecord(order, symbols: symbols))
+        }
+        let startTime = options.now()
+        let box: PaperBox
         do {
-            session = try PaperSession(configuration: configuration, startTime: options.now())
+            // The strategy's `start` may place orders, which block on the journal: engine queue.
+            box = try await onEngineQueue { () throws(TradingError) -> PaperBox in
+                PaperBox(try PaperSession(
+                    configuration: configuration, startTime: startTime, journal: journal,
+                    clientOrderIdPrefix: Self.clientOrderIdPrefix(runID: id)))
+            }
         } catch {
             return await finishWithoutResults(id: id, event: .fail, error: error.message, code: error.code.rawValue)
         }
@@ -259,6 +277,11 @@ final class RunController: Sendable {
             return await finishWithoutResults(id: id, event: .halted, error: nil)
         }
         _ = try? await database.runs.updateStatus(id: id, status: RunStatus.running.rawValue)
+        var storageFailure: String?
+        let opening = await onEngineQueue { box.session.initialOrders }
+        if !opening.isEmpty || journal.hasFailed {
+            storageFailure = await commit(id: id, batch: Self.batch(orders: opening, trades: [], fills: [], tradeCount: nil), journal: journal)
+        }
 
         let (stream, continuation) = AsyncStream<(Bar, TradingSymbol)>.makeStream(bufferingPolicy: .unbounded)
         let feeds = Task {
@@ -289,20 +312,78 @@ final class RunController: Sendable {
             continuation.finish()
         }
         var reachedLimit = false
-        for await (bar, symbol) in stream {
-            if stop.isSet { break }
-            guard let step = session.process(bar: bar, symbol: symbol) else { continue }
-            paperStep(id: id, step: step, session: session)
-            if let maxBars = plan.maxBars, session.barsProcessed >= maxBars {
-                reachedLimit = true
-                break
+        if storageFailure == nil {
+            for await (bar, symbol) in stream {
+                if stop.isSet { break }
+                let tick = await onEngineQueue { () -> PaperTick? in
+                    guard let step = box.session.process(bar: bar, symbol: symbol) else { return nil }
+                    let session = box.session
+                    return PaperTick(
+                        step: step, barsProcessed: session.barsProcessed,
+                        positions: session.account.positions.filter { $0.quantity != 0 }.map { PositionRecord($0, symbols: session.symbols) },
+                        closedTrades: session.trades.filter { !$0.isOpen }.count)
+                }
+                guard let tick else { continue }
+                // Committed before memory, /status or the WebSocket hear of it.
+                if !tick.step.orders.isEmpty || !tick.step.trades.isEmpty || !tick.step.fills.isEmpty || journal.hasFailed {
+                    let batch = Self.batch(orders: tick.step.orders, trades: tick.step.trades, fills: tick.step.fills, tradeCount: tick.closedTrades)
+                    storageFailure = await commit(id: id, batch: batch, journal: journal)
+                    if storageFailure != nil { break }
+                }
+                paperStep(id: id, tick: tick)
+                if let maxBars = plan.maxBars, tick.barsProcessed >= maxBars {
+                    reachedLimit = true
+                    break
+                }
             }
         }
         feeds.cancel()
-        let output = session.finish(stopped: !reachedLimit)
+        let stopped = !reachedLimit
+        let output = await onEngineQueue { box.session.finish(stopped: stopped) }
         let report = BacktestReport(runId: id, configuration: configuration, output: output, equityCurveLimit: 1)
-        let finished = FinishedRun(id: id, plan: plan, report: report, output: output)
-        await complete(id: id, finished: finished, stopped: !reachedLimit)
+        var finished = FinishedRun(id: id, plan: plan, report: report, output: output)
+        finished.fills = output.broker.fills.enumerated().map { index, fill in
+            FillRecord(fill, id: index + 1, clientOrderId: output.broker.order(id: fill.orderId)?.clientOrderId, symbols: symbols)
+        }
+        finished.fillsJSON = finished.fills.map(Self.row)
+        await complete(id: id, finished: finished, stopped: stopped, failure: storageFailure)
+    }
+
+    /// `ct` + the run id: the client order id of order `n` of the run is `ct<run id><n>`
+    /// (letters and digits only, as OKX requires; 18 characters up to order 9,999, Kraken's limit).
+    static func clientOrderIdPrefix(runID: String) -> String { "ct" + runID }
+
+    /// Commits one batch; returns the run's storage error, or nil. An order the journal could not
+    /// record fails the run too (it was rejected instead of placed).
+    private func commit(id: String, batch: RunActivityBatch, journal: RunOrderJournal) async -> String? {
+        do {
+            if !batch.isEmpty { try await database.runs.record(runID: id, batch, durable: false) }
+        } catch {
+            logger.error("could not record orders and fills", metadata: ["run_id": "\(id)", "error": "\(error)"])
+            return "storage: orders and fills could not be recorded"
+        }
+        return journal.hasFailed ? "storage: an order could not be recorded, so it was not placed" : nil
+    }
+
+    private static func batch(orders: [OrderRecord], trades: [TradeRecord], fills: [FillRecord], tradeCount: Int?) -> RunActivityBatch {
+        RunActivityBatch(
+            orders: orders.map { SequencedJSON(seq: $0.id - 1, json: row($0)) },
+            trades: trades.map { SequencedJSON(seq: $0.id - 1, json: row($0)) },
+            fills: fills.map { SequencedJSON(seq: $0.id - 1, json: row($0)) },
+            tradeCount: tradeCount)
+    }
+
+    /// One JSON row as stored: sorted keys, like the end-of-run save.
+    static func row<Value: Encodable>(_ value: Value) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    private func onEngineQueue<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            engineQueue.async { continuation.resume(returning: body()) }
+        }
     }
 
     /// The polled live feed of a venue for paper runs, or nil for `sim` (generated in real time).
@@ -312,19 +393,19 @@ final class RunController: Sendable {
         return PolledCandleFeed(downloader: downloader, symbol: symbol, timeframe: timeframe)
     }
 
-    private func paperStep(id: String, step: PaperSession.Step, session: PaperSession) {
-        let positions = session.account.positions.filter { $0.quantity != 0 }.map { PositionRecord($0, symbols: session.symbols) }
-        let closedTrades = session.trades.filter { !$0.isOpen }.count
+    private func paperStep(id: String, tick: PaperTick) {
+        let step = tick.step
         let changed = inner.withLock { state -> Bool in
             guard var run = state.run, run.id == id else { return false }
-            run.barsProcessed = session.barsProcessed
+            run.barsProcessed = tick.barsProcessed
             run.cash = step.cash
             run.value = step.value
-            run.positions = positions
-            run.tradeCount = closedTrades
+            run.positions = tick.positions
+            run.tradeCount = tick.closedTrades
             run.lastBarInstant = .now
             for order in step.orders { Self.upsert(&run.orders, order, id: order.id) }
             for trade in step.trades { Self.upsert(&run.trades, trade, id: trade.id) }
+            run.fills.append(contentsOf: step.fills)
             if let time = ISO8601Timestamp.milliseconds(from: step.equity.timestamp) {
                 run.equity.append(timestamp: time, value: step.value, cash: step.cash)
             }
@@ -334,6 +415,7 @@ final class RunController: Sendable {
         }
         guard changed else { return }
         for order in step.orders { hub.publish(type: "order_update", payload: order) }
+        for fill in step.fills { hub.publish(type: "fill", payload: fill) }
         for trade in step.trades { hub.publish(type: "trade", payload: trade) }
         hub.publish(type: "equity_point", payload: step.equity)
         publishStatus(force: false)
@@ -375,7 +457,9 @@ final class RunController: Sendable {
     }
 
     /// Saves the results, then moves to `completed` / `stopped`.
-    private func complete(id: String, finished: FinishedRun, stopped: Bool) async {
+    /// Saves the results, then moves to `completed` / `stopped`; with a `failure` (a paper run
+    /// whose journal failed) the results are still saved and the run ends `failed` with it.
+    private func complete(id: String, finished: FinishedRun, stopped: Bool, failure: String? = nil) async {
         let endedAt = options.now()
         var summary = finished.summary
         let status: RunStatus = stopped ? .stopped : .completed
@@ -395,6 +479,7 @@ final class RunController: Sendable {
             logger.error("could not save results", metadata: ["run_id": "\(id)", "error": "\(error)"])
             saveError = "storage: the results could not be saved"
         } }
+        if let failure { saveError = failure }
         let applied = inner.withLock { state -> RunStatus? in
             guard var run = state.run, run.id == id else { return nil }
             let event: RunEvent = saveError != nil ? .fail : (stopped ? .halted : .complete)
@@ -409,6 +494,7 @@ final class RunController: Sendable {
             run.barsProcessed = finished.barsProcessed
             run.orders = finished.orders
             run.trades = finished.trades
+            run.fills = finished.fills
             run.positions = summary.positions
             run.equity = finished.equity
             run.metrics = summary.performance_metrics
@@ -590,7 +676,8 @@ final class RunController: Sendable {
             data_end: run.dataEnd ?? isoTime(run.equity.timestamps.last), positions: run.positions, performance_metrics: run.metrics,
             final_value: run.finalValue, error: run.error, bars_processed: run.barsProcessed,
             initial_cash: run.plan.configuration.initialCash)
-        return ResultsDocument(summary: summary, orders: run.orders, trades: run.trades, equity: run.equity, maxPoints: maxPoints)
+        return ResultsDocument(
+            summary: summary, orders: run.orders, trades: run.trades, fills: run.fills, equity: run.equity, maxPoints: maxPoints)
     }
 
     /// For the `market_data` health check: nil without a live feed, else seconds since the last bar
@@ -633,6 +720,9 @@ struct FinishedRun: Sendable {
     var summary: StoredRunSummary
     var orders: [OrderRecord]
     var trades: [TradeRecord]
+    /// Paper runs only (set by the runner); backtests do not record fills.
+    var fills: [FillRecord] = []
+    var fillsJSON: [String] = []
     var ordersJSON: [String]
     var tradesJSON: [String]
     var equity: EquitySeries

@@ -76,7 +76,7 @@ struct StoredRunSummary: Codable, Sendable {
     var initial_cash: Double
 }
 
-/// `GET /results` and `GET /runs/{id}`: the contract's result fields, plus `mode`,
+/// `GET /results` and `GET /runs/{id}`: the contract's result fields, plus `mode`, `fills`,
 /// `bars_processed`, `data_start`/`data_end` (first/last bar time) and `equity_points_total`.
 struct ResultsDocument: Encodable, Sendable {
     let run_id: String
@@ -89,6 +89,8 @@ struct ResultsDocument: Encodable, Sendable {
     @ExplicitNull var data_end: String?
     let orders: [OrderRecord]
     let trades: [TradeRecord]
+    /// Paper runs: every fill, committed as it happened. Backtests: empty (they record none).
+    let fills: [FillRecord]
     let positions: [PositionRecord]
     let equity_curve: [EquityPoint]
     let equity_points_total: Int
@@ -97,7 +99,10 @@ struct ResultsDocument: Encodable, Sendable {
     @ExplicitNull var error: String?
     let bars_processed: Int
 
-    init(summary: StoredRunSummary, orders: [OrderRecord], trades: [TradeRecord], equity: EquitySeries, maxPoints: Int) {
+    init(
+        summary: StoredRunSummary, orders: [OrderRecord], trades: [TradeRecord], fills: [FillRecord], equity: EquitySeries,
+        maxPoints: Int
+    ) {
         run_id = summary.run_id
         mode = summary.mode
         config = summary.config
@@ -108,6 +113,7 @@ struct ResultsDocument: Encodable, Sendable {
         data_end = summary.data_end
         self.orders = orders
         self.trades = trades
+        self.fills = fills
         positions = summary.positions
         equity_curve = equity.points(maxPoints: maxPoints)
         equity_points_total = equity.count

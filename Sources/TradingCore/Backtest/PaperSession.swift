@@ -14,6 +14,8 @@ public struct PaperSession {
     private var equityValues: [Double] = []
     private var equityCash: [Double] = []
     private var stepsInMarket = 0
+    /// Fills already handed out in a `Step`.
+    private var fillsReported = 0
     public private(set) var barsProcessed = 0
 
     /// What one bar changed.
@@ -22,6 +24,8 @@ public struct PaperSession {
         public var orders: [OrderRecord]
         /// Round trips opened or closed while processing the bar.
         public var trades: [TradeRecord]
+        /// Fills that happened while processing the bar, in order.
+        public var fills: [FillRecord]
         /// The equity point after the bar.
         public var equity: EquityPoint
         public var cash: Double
@@ -29,7 +33,16 @@ public struct PaperSession {
     }
 
     /// Validates the configuration and parameters and builds the strategy (its `start` runs here).
-    public init(configuration: BacktestConfiguration, startTime: Int64) throws(TradingError) {
+    ///
+    /// - Parameters:
+    ///   - journal: records every new order before the broker accepts it (see ``OrderJournal``);
+    ///     it is called from inside `process(bar:symbol:)` and `finish(stopped:)`, on the caller's thread.
+    ///   - clientOrderIdPrefix: orders the strategy submits without a client order id get
+    ///     `prefix + order id` (bracket legs always do).
+    public init(
+        configuration: BacktestConfiguration, startTime: Int64, journal: (any OrderJournal)? = nil,
+        clientOrderIdPrefix: String? = nil
+    ) throws(TradingError) {
         try configuration.validate()
         let type = try StrategyRegistry.strategyType(named: configuration.strategyName)
         let parameters = try type.validate(configuration.parameters)
@@ -39,7 +52,8 @@ public struct PaperSession {
         func open<S: Strategy>(_ concrete: S.Type) -> any PaperStepping {
             PaperCore<S>(
                 strategy: S(parameters: parameters, symbolCount: symbols.count), symbols: symbols,
-                timeframe: configuration.timeframe, broker: configuration.brokerConfiguration, startTime: startTime)
+                timeframe: configuration.timeframe, broker: configuration.brokerConfiguration, startTime: startTime,
+                journal: journal, clientOrderIdPrefix: clientOrderIdPrefix)
         }
         self.core = open(type)
     }
@@ -47,6 +61,14 @@ public struct PaperSession {
     public var account: Account { core.broker.account }
     public var orders: [Order] { core.broker.orders }
     public var trades: [Trade] { core.broker.trades }
+    /// Every fill so far (paper sessions always record fills).
+    public var fills: [Fill] { core.broker.fills }
+
+    /// The orders the strategy's `start` submitted (they are in the journal already); the runner
+    /// records their accepted state before the first bar.
+    public var initialOrders: [OrderRecord] {
+        core.broker.orders.map { OrderRecord($0, symbols: symbols) }
+    }
 
     /// Processes one closed bar of `symbol`. Bars of one symbol must arrive in time order; a bar
     /// not newer than the previous one of its symbol is ignored (returns nil), as is an unknown symbol.
@@ -67,10 +89,24 @@ public struct PaperSession {
         let broker = core.broker
         let orders = changes.orders.map { OrderRecord(broker.orders[$0], symbols: symbols) }
         let trades = changes.trades.map { TradeRecord(broker.trades[$0], symbols: symbols) }
+        let fills = newFills()
         let point = EquityPoint(
             timestamp: ISO8601Timestamp.string(fromMilliseconds: bar.openTime), value: account.value, cash: account.cash,
             pnl: account.value - configuration.initialCash)
-        return Step(orders: orders, trades: trades, equity: point, cash: account.cash, value: account.value)
+        return Step(orders: orders, trades: trades, fills: fills, equity: point, cash: account.cash, value: account.value)
+    }
+
+    /// The fills not yet reported, as records (each carries its order's client order id).
+    private mutating func newFills() -> [FillRecord] {
+        let broker = core.broker
+        guard broker.fills.count > fillsReported else { return [] }
+        var records: [FillRecord] = []
+        for index in fillsReported..<broker.fills.count {
+            let fill = broker.fills[index]
+            records.append(FillRecord(fill, id: index + 1, clientOrderId: broker.order(id: fill.orderId)?.clientOrderId, symbols: symbols))
+        }
+        fillsReported = broker.fills.count
+        return records
     }
 
     /// Ends the session (the strategy's `stop` runs, open trades are marked) and returns the output
@@ -103,10 +139,17 @@ struct PaperCore<S: Strategy>: PaperStepping {
     var lastTime: [Int64]
     var finished = false
 
-    init(strategy: S, symbols: [TradingSymbol], timeframe: Timeframe, broker: BrokerConfiguration, startTime: Int64) {
+    init(
+        strategy: S, symbols: [TradingSymbol], timeframe: Timeframe, broker: BrokerConfiguration, startTime: Int64,
+        journal: (any OrderJournal)?, clientOrderIdPrefix: String?
+    ) {
         self.strategy = strategy
         var context = StrategyContext(broker: SimulatedBroker(configuration: broker, symbolCount: symbols.count), symbols: symbols, timeframe: timeframe)
         context.broker.recordsEvents = true
+        // A paper run keeps every fill: they are few, and they are what is committed as it happens.
+        context.broker.recordsFills = true
+        context.broker.journal = journal
+        context.broker.clientOrderIdPrefix = clientOrderIdPrefix
         context.broker.begin(bar: -1, time: startTime)
         self.context = context
         self.lastTime = Array(repeating: Int64.min, count: symbols.count)

@@ -41,6 +41,10 @@ public struct SimulatedBroker: Sendable {
     /// False when the strategy ignores order/trade events: nothing is queued.
     var recordsEvents = true
     var nextOcoGroup = 1
+    /// Paper runs: every new order is recorded here before it is accepted (nil in backtests).
+    var journal: (any OrderJournal)?
+    /// Paper runs: orders without a client order id get `prefix + id` (nil in backtests).
+    var clientOrderIdPrefix: String?
     /// Slippage, fee rates and timing unpacked for the hot path.
     let slippage: SlippageModel
     let fillAtClose: Bool
@@ -84,9 +88,12 @@ public struct SimulatedBroker: Sendable {
     @discardableResult
     public mutating func submit(_ request: OrderRequest) -> Int {
         let id = orders.count + 1
+        var request = request
+        if request.clientOrderId == nil, let prefix = clientOrderIdPrefix { request.clientOrderId = prefix + String(id) }
         var order = Order(id: id, request: request, createdAt: clock.now, submittedBar: currentBar)
         let index = orders.count
-        if let problem = validate(request) {
+        // The journal sees the order before anything can happen to it (validation included).
+        if let problem = journal?.recordSubmission(order) ?? validate(request) {
             order.machine = (try? order.machine.transition(to: .rejected)) ?? order.machine
             order.reason = problem
             orders.append(order)
@@ -477,12 +484,20 @@ public struct SimulatedBroker: Sendable {
         let eligibleFrom = entry.filledAtOpen ? currentBar - 1 : currentBar
         func leg(_ request: OrderRequest) {
             let id = orders.count + 1
+            var request = request
+            if let prefix = clientOrderIdPrefix { request.clientOrderId = prefix + String(id) }
             var order = Order(id: id, request: request, createdAt: clock.now, submittedBar: eligibleFrom)
-            order.machine = OrderStateMachine(state: .accepted)
             order.ocoGroup = group
             order.parentId = entry.id
-            orders.append(order)
-            working.append(orders.count - 1)
+            if let refusal = journal?.recordSubmission(order) {
+                order.machine = OrderStateMachine(state: .rejected)
+                order.reason = refusal
+                orders.append(order)
+            } else {
+                order.machine = OrderStateMachine(state: .accepted)
+                orders.append(order)
+                working.append(orders.count - 1)
+            }
             emit(.order(orders.count - 1))
         }
         let quantity = entry.filledQuantity
