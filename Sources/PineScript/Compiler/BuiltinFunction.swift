@@ -37,6 +37,11 @@ struct BuiltinCall {
         try compiler.numberCode(try required(parameter), at: location(of: parameter), what: "a number for '\(parameter)'")
     }
 
+    /// A numeric argument as an operand (constants, variables and prices read without a call).
+    func operand(_ parameter: String) throws -> NumberOperand {
+        try compiler.numberOperand(try required(parameter), at: location(of: parameter), what: "a number for '\(parameter)'")
+    }
+
     /// An optional numeric argument; nil when omitted.
     func optionalNumber(_ parameter: String) throws -> NumberCode? {
         guard let value = try value(parameter) else { return nil }

@@ -82,7 +82,9 @@ extension PineCompiler {
         table["na"] = BuiltinFunction(parameters: ["x"]) { call in
             let value = try call.required("x")
             switch value.code {
-            case .number(let code): return .bool { code($0).isNaN }
+            case .number:
+                let operand = try call.compiler.numberOperand(value, at: call.location)
+                return .bool { operand.value($0).isNaN }
             case .bool: return .constantBool(false)
             case .string(let code): _ = code; return .constantBool(false)
             case .array(let code): return .bool { code($0) == nil }
@@ -147,10 +149,10 @@ extension PineCompiler {
             let type: PineType = field == .barIndex || field == .time || field == .timeClose ? .int : .float
             var value: CompiledValue
             switch field {
-            case .close: value = .number(type) { $0.bars[$0.barIndex].close }
-            case .open: value = .number(type) { $0.bars[$0.barIndex].open }
-            case .high: value = .number(type) { $0.bars[$0.barIndex].high }
-            case .low: value = .number(type) { $0.bars[$0.barIndex].low }
+            case .close: value = .number(type) { $0.barStorage[$0.barIndex].close }
+            case .open: value = .number(type) { $0.barStorage[$0.barIndex].open }
+            case .high: value = .number(type) { $0.barStorage[$0.barIndex].high }
+            case .low: value = .number(type) { $0.barStorage[$0.barIndex].low }
             case .barIndex: value = .number(type) { Double($0.barIndex) }
             default: value = .number(type) { field.value($0, $0.barIndex) }
             }

@@ -1,13 +1,30 @@
 import TradingCore
 
-/// Runs a block's statements in order, passing `break`/`continue` up to the enclosing loop.
-@inline(__always)
-func runBlock(_ codes: [StatementCode], _ runtime: PineRuntime) -> ControlFlow {
-    for code in codes {
-        let flow = code(runtime)
-        if flow != .normal { return flow }
+/// One closure that runs `codes` in order, passing `break`/`continue` up to the enclosing loop.
+///
+/// The statements are chained closure to closure (a balanced tree), not kept in an array: calling
+/// a closure captured by another is a direct call, while closures stored in an array are copied
+/// (reference-counted) and reabstracted on every call.
+func sequence(_ codes: [Step]) -> StatementCode {
+    switch codes.count {
+    case 0:
+        return { _ in .normal }
+    case 1:
+        return codes[0].run
+    case 2:
+        let first = codes[0].run, second = codes[1].run
+        return { runtime in
+            let flow = first(runtime)
+            return flow == .normal ? second(runtime) : flow
+        }
+    default:
+        let middle = codes.count / 2
+        let first = sequence(Array(codes[..<middle])), second = sequence(Array(codes[middle...]))
+        return { runtime in
+            let flow = first(runtime)
+            return flow == .normal ? second(runtime) : flow
+        }
     }
-    return .normal
 }
 
 extension PineCompiler {
@@ -15,14 +32,14 @@ extension PineCompiler {
     static let loopIterationBudget = 1_000_000
 
     struct CompiledBlock {
-        var codes: [StatementCode]
+        var codes: [Step]
         /// The value of the block's last statement (for if/switch/for expressions and functions).
         var value: CompiledValue?
     }
 
     func compileBlock(_ statements: [Statement], in parent: Scope, wantsValue: Bool, scope givenScope: Scope? = nil) throws -> CompiledBlock {
         let scope = givenScope ?? Scope(parent: parent)
-        var codes: [StatementCode] = []
+        var codes: [Step] = []
         var value: CompiledValue?
         var failed = false
         for (offset, statement) in statements.enumerated() {
@@ -40,14 +57,14 @@ extension PineCompiler {
                         value = try compileSwitch(s, in: scope, wantsValue: true)
                         continue
                     case .declaration(_, _, let name, _, let location), .assignment(let name, _, _, let location):
-                        if let code = try compileStatement(statement, in: scope) { codes.append(code) }
+                        if let code = try compileStatement(statement, in: scope) { codes.append(Step(code)) }
                         value = try compileName(name, at: location, length: name.count, in: scope)
                         continue
                     default:
                         break
                     }
                 }
-                if let code = try compileStatement(statement, in: scope) { codes.append(code) }
+                if let code = try compileStatement(statement, in: scope) { codes.append(Step(code)) }
             } catch {
                 failed = true
                 poison(statement, in: scope)
@@ -60,17 +77,13 @@ extension PineCompiler {
     // MARK: - if
 
     func compileIfStatement(_ statement: IfStatement, in scope: Scope) throws -> StatementCode {
-        let test = try boolCode(try compileExpression(statement.condition, in: scope), at: statement.condition.location)
-        let then = try compileBlock(statement.then, in: scope, wantsValue: false).codes
+        let test = try boolOperand(try compileExpression(statement.condition, in: scope), at: statement.condition.location)
+        let then = sequence(try compileBlock(statement.then, in: scope, wantsValue: false).codes)
         guard let otherwise = statement.otherwise else {
-            if then.count == 1 {
-                let only = then[0]
-                return { runtime in test(runtime) ? only(runtime) : .normal }
-            }
-            return { runtime in test(runtime) ? runBlock(then, runtime) : .normal }
+            return { runtime in test.value(runtime) ? then(runtime) : .normal }
         }
-        let elseCodes = try compileBlock(otherwise, in: scope, wantsValue: false).codes
-        return { runtime in test(runtime) ? runBlock(then, runtime) : runBlock(elseCodes, runtime) }
+        let elseCode = sequence(try compileBlock(otherwise, in: scope, wantsValue: false).codes)
+        return { runtime in test.value(runtime) ? then(runtime) : elseCode(runtime) }
     }
 
     func compileIf(_ statement: IfStatement, in scope: Scope, wantsValue: Bool) throws -> CompiledValue {
@@ -95,26 +108,59 @@ extension PineCompiler {
             throw error("the branches return different types: \(type) and \(value.type)", at: location)
         }
         let tests = branches.map(\.0)
-        let blocks = branches.map(\.1.codes) + [otherwise?.codes ?? []]
+        let blocks = (branches.map(\.1.codes) + [otherwise?.codes ?? []]).map { Step(sequence($0)) }
+        if tests.count == 1 {
+            // if/else: no arrays on the per-bar path.
+            let test = tests[0], then = blocks[0].run, otherwiseCode = blocks[1].run
+            switch type {
+            case .string:
+                let a = try stringCode(values[0], at: location), b = try stringCode(values[1], at: location)
+                return .string { runtime in
+                    if test(runtime) { _ = then(runtime); return a(runtime) }
+                    _ = otherwiseCode(runtime); return b(runtime)
+                }
+            case .bool:
+                let a = try boolCode(values[0], at: location), b = try boolCode(values[1], at: location)
+                return .bool { runtime in
+                    if test(runtime) { _ = then(runtime); return a(runtime) }
+                    _ = otherwiseCode(runtime); return b(runtime)
+                }
+            case .int, .float, .color:
+                let a = try numberCode(values[0], at: location), b = try numberCode(values[1], at: location)
+                var result = CompiledValue.number(type) { runtime in
+                    if test(runtime) { _ = then(runtime); return a(runtime) }
+                    _ = otherwiseCode(runtime); return b(runtime)
+                }
+                result.isNA = allNA
+                return result
+            default:
+                let a = values[0].isNA ? { (_: PineRuntime) in ControlFlow.normal } : discard(values[0])
+                let b = values[1].isNA ? { (_: PineRuntime) in ControlFlow.normal } : discard(values[1])
+                return .void { runtime in
+                    if test(runtime) { _ = then(runtime); _ = a(runtime) } else { _ = otherwiseCode(runtime); _ = b(runtime) }
+                }
+            }
+        }
+        let testSteps = tests.map { test in Step { test($0) ? .breakLoop : .normal } }
         func pick(_ runtime: PineRuntime) -> Int {
-            for (index, test) in tests.enumerated() where test(runtime) { return index }
-            return tests.count
+            for (index, test) in testSteps.enumerated() where test.run(runtime) == .breakLoop { return index }
+            return testSteps.count
         }
         switch type {
         case .string:
-            let codes = try values.map { try stringCode($0, at: location) }
-            return .string { runtime in let i = pick(runtime); _ = runBlock(blocks[i], runtime); return codes[i](runtime) }
+            let strings = try values.map { try stringCode($0, at: location) }
+            return .string { runtime in let i = pick(runtime); _ = blocks[i].run(runtime); return strings[i](runtime) }
         case .bool:
             let codes = try values.map { try boolCode($0, at: location) }
-            return .bool { runtime in let i = pick(runtime); _ = runBlock(blocks[i], runtime); return codes[i](runtime) }
+            return .bool { runtime in let i = pick(runtime); _ = blocks[i].run(runtime); return codes[i](runtime) }
         case .int, .float, .color:
             let codes = try values.map { try numberCode($0, at: location) }
-            var result = CompiledValue.number(type) { runtime in let i = pick(runtime); _ = runBlock(blocks[i], runtime); return codes[i](runtime) }
+            var result = CompiledValue.number(type) { runtime in let i = pick(runtime); _ = blocks[i].run(runtime); return codes[i](runtime) }
             result.isNA = allNA
             return result
         default:
-            let discards = values.map { $0.isNA ? { (_: PineRuntime) in ControlFlow.normal } : discard($0) }
-            return .void { runtime in let i = pick(runtime); _ = runBlock(blocks[i], runtime); _ = discards[i](runtime) }
+            let discards = values.map { $0.isNA ? Step { _ in .normal } : Step(discard($0)) }
+            return .void { runtime in let i = pick(runtime); _ = blocks[i].run(runtime); _ = discards[i].run(runtime) }
         }
     }
 
@@ -137,15 +183,15 @@ extension PineCompiler {
 
     func compileSwitchStatement(_ statement: SwitchStatement, in scope: Scope) throws -> StatementCode {
         let tests = try switchTests(statement, in: scope)
-        var bodies: [[StatementCode]] = []
-        var defaultBody: [StatementCode] = []
+        var bodies: [Step] = []
+        var defaultBody: StatementCode = { _ in .normal }
         for item in statement.cases {
-            let block = try compileBlock(item.body, in: scope, wantsValue: false).codes
-            if item.match == nil { defaultBody = block } else { bodies.append(block) }
+            let block = sequence(try compileBlock(item.body, in: scope, wantsValue: false).codes)
+            if item.match == nil { defaultBody = block } else { bodies.append(Step(block)) }
         }
         return { runtime in
-            for (index, test) in tests.enumerated() where test(runtime) { return runBlock(bodies[index], runtime) }
-            return runBlock(defaultBody, runtime)
+            for (index, test) in tests.enumerated() where test(runtime) { return bodies[index].run(runtime) }
+            return defaultBody(runtime)
         }
     }
 
@@ -182,7 +228,7 @@ extension PineCompiler {
             loopScope.declare(statement.variable, .number(counter, .int))
             let body = try compileBlock(statement.body, in: loopScope, wantsValue: true, scope: Scope(parent: loopScope))
             let result = try body.value.map { try numberCode($0, at: location) }
-            let codes = body.codes
+            let codes = sequence(body.codes)
             let dynamicEnd = version >= 6
             let code: NumberCode = { runtime in
                 var i = from(runtime)
@@ -200,7 +246,7 @@ extension PineCompiler {
                         break
                     }
                     counter.value = i
-                    let flow = runBlock(codes, runtime)
+                    let flow = codes(runtime)
                     if flow == .breakLoop { break }
                     if let result { last = result(runtime) }
                     i += step
@@ -224,7 +270,7 @@ extension PineCompiler {
                 loopScope.declare(statement.variable, .number(valueNumber, element))
             }
             let body = try compileBlock(statement.body, in: loopScope, wantsValue: false, scope: Scope(parent: loopScope))
-            let codes = body.codes
+            let codes = sequence(body.codes)
             return .void { runtime in
                 guard let array = arrayCode(runtime) else { return }
                 var index = 0
@@ -236,7 +282,7 @@ extension PineCompiler {
                     }
                     indexVariable.value = Double(index)
                     if element == .string { valueString.value = array.strings[index] } else { valueNumber.value = array.numbers[index] }
-                    if runBlock(codes, runtime) == .breakLoop { break }
+                    if codes(runtime) == .breakLoop { break }
                     index += 1
                 }
             }
@@ -247,7 +293,7 @@ extension PineCompiler {
         let test = try boolCode(try compileExpression(condition, in: scope), at: condition.location)
         loopDepth += 1
         defer { loopDepth -= 1 }
-        let codes = try compileBlock(body, in: scope, wantsValue: false).codes
+        let codes = sequence(try compileBlock(body, in: scope, wantsValue: false).codes)
         return { runtime in
             while test(runtime) {
                 runtime.loopBudget -= 1
@@ -255,7 +301,7 @@ extension PineCompiler {
                     runtime.fail("loop takes too long: more than \(PineCompiler.loopIterationBudget) iterations on one bar", at: location)
                     break
                 }
-                if runBlock(codes, runtime) == .breakLoop { break }
+                if codes(runtime) == .breakLoop { break }
             }
             return .normal
         }
@@ -287,7 +333,7 @@ extension PineCompiler {
             }
         }
         let functionScope = Scope(parent: globalScope, isFunctionBody: true)
-        var prologue: [StatementCode] = []
+        var prologue: [Step] = []
         for (parameter, argument) in zip(function.parameters, bound) {
             guard let expr = argument ?? parameter.defaultValue else {
                 throw error("missing argument '\(parameter.name)' in the call to '\(function.name)'", at: location, length: function.name.count)
@@ -305,18 +351,18 @@ extension PineCompiler {
                 let variable = StringVariable()
                 let code = try stringCode(value, at: expr.location)
                 functionScope.declare(parameter.name, .string(variable))
-                prologue.append { runtime in variable.value = code(runtime); return .normal }
+                prologue.append(Step { runtime in variable.value = code(runtime); return .normal })
             case .array(let element):
                 guard case .array(let code) = value.code else { throw Abort() }
                 let variable = ArrayVariable()
                 functionScope.declare(parameter.name, .array(variable, element))
-                prologue.append { runtime in variable.value = code(runtime); return .normal }
+                prologue.append(Step { runtime in variable.value = code(runtime); return .normal })
             case .int, .float, .bool, .color:
                 let variable = SeriesVariable()
                 variables.append(variable)
                 let code = try numericStorageCode(value, as: value.type, at: expr.location)
                 functionScope.declare(parameter.name, .number(variable, value.type))
-                prologue.append { runtime in variable.commit(code(runtime)); return .normal }
+                prologue.append(Step { runtime in variable.commit(code(runtime)); return .normal })
             default:
                 throw error("cannot pass a value of type \(value.type) to '\(parameter.name)'", at: expr.location)
             }
@@ -327,10 +373,11 @@ extension PineCompiler {
             functionStack.removeLast()
             functionDepth -= 1
         }
-        let body = try compileBlock(function.body, in: functionScope, wantsValue: true, scope: functionScope)
-        let steps = prologue + body.codes
-        let run: VoidCode = { runtime in _ = runBlock(steps, runtime) }
-        guard let result = body.value else { return .void(run) }
+        let compiled = try compileBlock(function.body, in: functionScope, wantsValue: true, scope: functionScope)
+        let steps = prologue + compiled.codes
+        let body = sequence(steps)
+        let run: VoidCode = { runtime in _ = body(runtime) }
+        guard let result = compiled.value else { return .void(run) }
         switch result.code {
         case .number(let code):
             var value = CompiledValue(type: result.type, code: .number { runtime in run(runtime); return code(runtime) })

@@ -31,7 +31,8 @@ extension PineCompiler {
             let rhs = try compileExpression(right, in: scope)
             return try binary(op, lhs, rhs, at: location)
         case .ternary(let condition, let then, let otherwise, let location):
-            let test = try boolCode(try compileExpression(condition, in: scope), at: condition.location)
+            let testOperand = try boolOperand(try compileExpression(condition, in: scope), at: condition.location)
+            let test: BoolCode = { testOperand.value($0) }
             let a = try compileExpression(then, in: scope)
             let b = try compileExpression(otherwise, in: scope)
             return try select(test, a, b, at: location)
@@ -55,7 +56,9 @@ extension PineCompiler {
         if let binding = scope.lookup(name) {
             switch binding {
             case .number(let variable, let type):
-                return CompiledValue(type: type, code: type == .bool ? .bool { _ in variable.value != 0 && !variable.value.isNaN } : .number { _ in variable.value })
+                var value = CompiledValue(type: type, code: type == .bool ? .bool { _ in variable.value != 0 && !variable.value.isNaN } : .number { _ in variable.value })
+                value.variable = variable
+                return value
             case .string(let variable):
                 return .string { _ in variable.value }
             case .array(let variable, let element):
@@ -187,9 +190,9 @@ extension PineCompiler {
     func unary(_ op: UnaryOperator, _ value: CompiledValue, at location: SourceLocation) throws -> CompiledValue {
         switch op {
         case .not:
-            let code = try boolCode(value, at: location)
             if case .bool(let flag)? = value.constant { return .constantBool(!flag) }
-            return .bool { !code($0) }
+            let operand = try boolOperand(value, at: location)
+            return .bool { !operand.value($0) }
         case .negate, .plus:
             let code = try numberCode(value, at: location)
             let type: PineType = value.type == .int ? .int : .float
@@ -202,13 +205,13 @@ extension PineCompiler {
     func binary(_ op: BinaryOperator, _ lhs: CompiledValue, _ rhs: CompiledValue, at location: SourceLocation) throws -> CompiledValue {
         switch op {
         case .and, .or:
-            let a = try boolCode(lhs, at: location)
-            let b = try boolCode(rhs, at: location)
             if case .bool(let x)? = lhs.constant, case .bool(let y)? = rhs.constant {
                 return .constantBool(op == .and ? x && y : x || y)
             }
+            let a = try boolOperand(lhs, at: location)
+            let b = try boolOperand(rhs, at: location)
             // Both v5 and v6 evaluate lazily here; v6 documents it, v5 scripts cannot tell.
-            return op == .and ? .bool { a($0) && b($0) } : .bool { a($0) || b($0) }
+            return op == .and ? .bool { a.value($0) && b.value($0) } : .bool { a.value($0) || b.value($0) }
         case .equal, .notEqual:
             if lhs.type == .string || rhs.type == .string {
                 let a = try stringCode(lhs, at: location)
@@ -237,8 +240,6 @@ extension PineCompiler {
                 default: return .bool { a($0) >= b($0) }
                 }
             }
-            let a = try numberCode(lhs, at: location)
-            let b = try numberCode(rhs, at: location)
             if case .number(let x)? = lhs.constant, case .number(let y)? = rhs.constant {
                 switch op {
                 case .less: return .constantBool(x < y)
@@ -247,11 +248,13 @@ extension PineCompiler {
                 default: return .constantBool(x >= y)
                 }
             }
+            let a = try numberOperand(lhs, at: location)
+            let b = try numberOperand(rhs, at: location)
             switch op {
-            case .less: return .bool { a($0) < b($0) }
-            case .greater: return .bool { a($0) > b($0) }
-            case .lessEqual: return .bool { a($0) <= b($0) }
-            default: return .bool { a($0) >= b($0) }
+            case .less: return .bool { a.value($0) < b.value($0) }
+            case .greater: return .bool { a.value($0) > b.value($0) }
+            case .lessEqual: return .bool { a.value($0) <= b.value($0) }
+            default: return .bool { a.value($0) >= b.value($0) }
             }
         case .add where lhs.type == .string || rhs.type == .string:
             let a = try stringCode(lhs, at: location)
@@ -259,8 +262,8 @@ extension PineCompiler {
             if case .string(let x)? = lhs.constant, case .string(let y)? = rhs.constant { return .constantString(x + y) }
             return .string { a($0) + b($0) }
         case .add, .subtract, .multiply, .divide, .remainder:
-            let a = try numberCode(lhs, at: location)
-            let b = try numberCode(rhs, at: location)
+            let a = try numberOperand(lhs, at: location)
+            let b = try numberOperand(rhs, at: location)
             let bothInt = lhs.type == .int && rhs.type == .int
             // v5 divides two const ints as integers (5 / 2 = 2); v6 always gives the fraction.
             let integerDivision = bothInt && op == .divide && version <= 5 && lhs.constant != nil && rhs.constant != nil
@@ -269,13 +272,13 @@ extension PineCompiler {
                 return .constantNumber(Self.arithmetic(op, x, y, integerDivision: integerDivision), type: type)
             }
             switch op {
-            case .add: return .number(type) { a($0) + b($0) }
-            case .subtract: return .number(type) { a($0) - b($0) }
-            case .multiply: return .number(type) { a($0) * b($0) }
+            case .add: return .number(type) { a.value($0) + b.value($0) }
+            case .subtract: return .number(type) { a.value($0) - b.value($0) }
+            case .multiply: return .number(type) { a.value($0) * b.value($0) }
             case .divide:
-                if bothInt && type == .int { return .number(type) { Self.arithmetic(.divide, a($0), b($0), integerDivision: true) } }
-                return .number(type) { let y = b($0); return y == 0 ? .nan : a($0) / y }
-            default: return .number(type) { Self.arithmetic(.remainder, a($0), b($0), integerDivision: false) }
+                if bothInt && type == .int { return .number(type) { Self.arithmetic(.divide, a.value($0), b.value($0), integerDivision: true) } }
+                return .number(type) { let y = b.value($0); return y == 0 ? .nan : a.value($0) / y }
+            default: return .number(type) { Self.arithmetic(.remainder, a.value($0), b.value($0), integerDivision: false) }
             }
         }
     }
@@ -339,7 +342,7 @@ enum BarField: String {
 
     @inline(__always)
     func value(_ runtime: PineRuntime, _ index: Int) -> Double {
-        let bar = runtime.bars[index]
+        let bar = runtime.barStorage[index]
         switch self {
         case .open: return bar.open
         case .high: return bar.high

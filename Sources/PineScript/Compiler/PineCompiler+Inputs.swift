@@ -141,7 +141,7 @@ extension PineCompiler {
             if call.has("timeframe"), try call.constantString("timeframe", default: "") != "" {
                 throw self.error("indicator(timeframe=) is not supported yet", at: call.location(of: "timeframe"))
             }
-            return .void { _ in }
+            return .noOp
         }
         t["study"] = BuiltinFunction(parameters: ["title"]) { [unowned self] call in
             throw self.error("study() is Pine v4; v5 uses indicator()", at: call.location)
@@ -173,7 +173,7 @@ extension PineCompiler {
                      "box.set_rightbottom", "box.set_bgcolor", "box.set_border_color", "box.set_text", "box.set_right", "box.set_left",
                      "box.set_top", "box.set_bottom", "table.new", "table.cell", "table.delete", "table.clear", "table.cell_set_text",
                      "table.cell_set_bgcolor", "table.cell_set_text_color", "log.info", "log.warning", "log.error"] {
-            t[name] = BuiltinFunction(parameters: [], ignoresArguments: true) { _ in .void { _ in } }
+            t[name] = BuiltinFunction(parameters: [], ignoresArguments: true) { _ in .noOp }
         }
         // Drawing objects: a handle that is never dereferenced (na), so `l = label.new(…)` compiles.
         for name in ["label.new", "line.new", "box.new", "table.new", "linefill.new", "label.copy", "line.copy", "box.copy"] {

@@ -97,7 +97,7 @@ extension PineCompiler {
             "max_lines_count", "max_labels_count", "max_boxes_count", "calc_bars_count", "risk_free_rate", "use_bar_magnifier",
             "fill_orders_on_standard_ohlc", "max_polylines_count", "dynamic_requests", "behind_chart"]) { [unowned self] call in
             try self.compileStrategyDeclaration(call)
-            return .void { _ in }
+            return .noOp
         }
         let entryLike = ["id", "direction", "qty", "limit", "stop", "oca_name", "oca_type", "comment", "alert_message", "disable_alert", "when"]
         for name in ["strategy.entry", "strategy.order"] {
@@ -177,11 +177,11 @@ extension PineCompiler {
         t["strategy.risk.allow_entry_in"] = BuiltinFunction(parameters: ["value"]) { [unowned self] call in
             let value = try call.constantString("value", default: "all")
             self.declaration.properties.riskAllowEntryIn = value == "long" ? .long : value == "short" ? .short : nil
-            return .void { _ in }
+            return .noOp
         }
         t["strategy.risk.max_position_size"] = BuiltinFunction(parameters: ["contracts"]) { [unowned self] call in
             self.declaration.properties.riskMaxPositionSize = try call.constantDouble("contracts", default: 0)
-            return .void { _ in }
+            return .noOp
         }
         for name in ["strategy.risk.max_drawdown", "strategy.risk.max_intraday_loss"] {
             t[name] = BuiltinFunction(parameters: ["value", "type", "alert_message"]) { [unowned self] call in
@@ -189,16 +189,16 @@ extension PineCompiler {
                 let type = try call.constantString("type", default: "percent_of_equity")
                 let limit = TradingViewRiskLimit(value: value, type: type == "cash" ? .cash : .percentOfEquity)
                 if name == "strategy.risk.max_drawdown" { self.declaration.properties.riskMaxDrawdown = limit } else { self.declaration.properties.riskMaxIntradayLoss = limit }
-                return .void { _ in }
+                return .noOp
             }
         }
         t["strategy.risk.max_cons_loss_days"] = BuiltinFunction(parameters: ["count", "alert_message"]) { [unowned self] call in
             self.declaration.properties.riskMaxConsLossDays = try call.constantInt("count", minimum: 1)
-            return .void { _ in }
+            return .noOp
         }
         t["strategy.risk.max_intraday_filled_orders"] = BuiltinFunction(parameters: ["count", "alert_message"]) { [unowned self] call in
             self.declaration.properties.riskMaxIntradayFilledOrders = try call.constantInt("count", minimum: 1)
-            return .void { _ in }
+            return .noOp
         }
         // strategy.closedtrades.* / strategy.opentrades.* accessors.
         let tradeFields: [(String, PineType)] = [("entry_price", .float), ("exit_price", .float), ("entry_bar_index", .int), ("exit_bar_index", .int),

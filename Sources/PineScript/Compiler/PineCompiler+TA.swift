@@ -5,32 +5,38 @@ import TradingCore
 extension PineCompiler {
     // MARK: - Glue helpers
 
-    private func series<S>(_ state: S, _ source: @escaping NumberCode, _ step: @escaping (inout S, Double) -> Double) -> CompiledValue {
-        let box = StateBox(state)
-        stateResets.append { box.state = state }
-        return .number { runtime in step(&box.state, source(runtime)) }
+    // The state lives in a variable the closure captures (not in a generic box class, whose
+    // field offsets would be looked up in its type metadata on every access).
+    @inline(__always)
+    private func series<S>(_ initial: S, _ source: NumberOperand, _ step: @escaping (inout S, Double) -> Double) -> CompiledValue {
+        var state = initial
+        stateResets.append { state = initial }
+        return .number { runtime in step(&state, source.value(runtime)) }
     }
 
-    private func barSeries<S>(_ state: S, type: PineType = .float, _ step: @escaping (inout S, Bar) -> Double) -> CompiledValue {
-        let box = StateBox(state)
-        stateResets.append { box.state = state }
-        return .number(type) { runtime in step(&box.state, runtime.bars[runtime.barIndex]) }
+    @inline(__always)
+    private func barSeries<S>(_ initial: S, type: PineType = .float, _ step: @escaping (inout S, Bar) -> Double) -> CompiledValue {
+        var state = initial
+        stateResets.append { state = initial }
+        return .number(type) { runtime in step(&state, runtime.barStorage[runtime.barIndex]) }
     }
 
-    private func condition<S>(_ state: S, _ step: @escaping (inout S, PineRuntime) -> Bool) -> CompiledValue {
-        let box = StateBox(state)
-        stateResets.append { box.state = state }
-        return .bool { runtime in step(&box.state, runtime) }
+    @inline(__always)
+    private func condition<S>(_ initial: S, _ step: @escaping (inout S, PineRuntime) -> Bool) -> CompiledValue {
+        var state = initial
+        stateResets.append { state = initial }
+        return .bool { runtime in step(&state, runtime) }
     }
 
     /// A tuple-returning function: one step stores every output; the parts read them.
-    private func tuple<S>(_ state: S, count: Int, _ step: @escaping (inout S, PineRuntime) -> [Double]) -> CompiledValue {
-        let box = StateBox(state)
-        let outputs = StateBox([Double](repeating: .nan, count: count))
-        stateResets.append { box.state = state; outputs.state = [Double](repeating: .nan, count: count) }
-        let parts = (0..<count).map { index in CompiledValue.number { _ in outputs.state[index] } }
+    @inline(__always)
+    private func tuple<S>(_ initial: S, count: Int, _ step: @escaping (inout S, PineRuntime) -> [Double]) -> CompiledValue {
+        var state = initial
+        let outputs = TupleOutputs(count: count)
+        stateResets.append { state = initial }
+        let parts = (0..<count).map { index in CompiledValue.number { _ in outputs.values[index] } }
         var value = CompiledValue(type: .tuple(parts.map(\.type)), code: .tuple(parts))
-        value.prepare = { runtime in outputs.state = step(&box.state, runtime) }
+        value.prepare = { runtime in outputs.values = step(&state, runtime) }
         return value
     }
 
@@ -42,10 +48,10 @@ extension PineCompiler {
 
     func taBuiltins() -> [String: BuiltinFunction] {
         var t: [String: BuiltinFunction] = [:]
-        func lengthFunction(_ name: String, source: String = "source", _ make: @escaping (Int, @escaping NumberCode) -> CompiledValue) {
+        func lengthFunction(_ name: String, source: String = "source", _ make: @escaping (Int, NumberOperand) -> CompiledValue) {
             t[name] = BuiltinFunction(parameters: [source, "length"]) { [unowned self] call in
                 let length = try self.lengthOf(call)
-                return make(length, try call.number(source))
+                return make(length, try call.operand(source))
             }
         }
         lengthFunction("ta.sma") { n, s in self.series(TASMA(length: n), s) { $0.update($1) } }
@@ -66,7 +72,7 @@ extension PineCompiler {
         lengthFunction("ta.range") { n, s in self.series(TARange(length: n), s) { $0.update($1) } }
         lengthFunction("ta.percentrank") { n, s in self.series(TAPercentRank(length: n), s) { $0.update($1) } }
         t["ta.swma"] = BuiltinFunction(parameters: ["source"]) { [unowned self] call in
-            self.series(TASWMA(), try call.number("source")) { $0.update($1) }
+            self.series(TASWMA(), try call.operand("source")) { $0.update($1) }
         }
         t["ta.vwma"] = BuiltinFunction(parameters: ["source", "length"]) { [unowned self] call in
             let box = StateBox(TAVWMA(length: try self.lengthOf(call)))
@@ -81,14 +87,14 @@ extension PineCompiler {
         t["ta.alma"] = BuiltinFunction(parameters: ["series", "length", "offset", "sigma", "floor"]) { [unowned self] call in
             let state = TAALMA(length: try self.lengthOf(call), offset: try call.constantDouble("offset", default: 0.85),
                                sigma: try call.constantDouble("sigma", default: 6), floor: try call.constantBool("floor", default: false))
-            return self.series(state, try call.number("series")) { $0.update($1) }
+            return self.series(state, try call.operand("series")) { $0.update($1) }
         }
         for name in ["ta.stdev", "ta.variance"] {
             t[name] = BuiltinFunction(parameters: ["source", "length", "biased"]) { [unowned self] call in
                 let length = try self.lengthOf(call)
                 let biased = try call.constantBool("biased", default: true)
-                if name == "ta.stdev" { return self.series(TAStdev(length: length, biased: biased), try call.number("source")) { $0.update($1) } }
-                return self.series(TAVariance(length: length, biased: biased), try call.number("source")) { $0.update($1) }
+                if name == "ta.stdev" { return self.series(TAStdev(length: length, biased: biased), try call.operand("source")) { $0.update($1) } }
+                return self.series(TAVariance(length: length, biased: biased), try call.operand("source")) { $0.update($1) }
             }
         }
         t["ta.change"] = BuiltinFunction(parameters: ["source", "length"]) { [unowned self] call in
@@ -98,17 +104,17 @@ extension PineCompiler {
                 let source = try call.bool("source")
                 return self.condition(TAChangeBool(length: length)) { $0.update(source($1)) }
             }
-            var result = self.series(TAChange(length: length), try call.number("source")) { $0.update($1) }
+            var result = self.series(TAChange(length: length), try call.operand("source")) { $0.update($1) }
             result.type = value.type == .int ? .int : .float
             return result
         }
         t["ta.linreg"] = BuiltinFunction(parameters: ["source", "length", "offset"]) { [unowned self] call in
             let state = TALinReg(length: try self.lengthOf(call), offset: try call.constantInt("offset", default: 0))
-            return self.series(state, try call.number("source")) { $0.update($1) }
+            return self.series(state, try call.operand("source")) { $0.update($1) }
         }
         t["ta.tsi"] = BuiltinFunction(parameters: ["source", "short_length", "long_length"]) { [unowned self] call in
             let state = TATSI(shortLength: try self.lengthOf(call, "short_length"), longLength: try self.lengthOf(call, "long_length"))
-            return self.series(state, try call.number("source")) { $0.update($1) }
+            return self.series(state, try call.operand("source")) { $0.update($1) }
         }
         t["ta.correlation"] = BuiltinFunction(parameters: ["source1", "source2", "length"]) { [unowned self] call in
             let box = StateBox(TACorrelation(length: try self.lengthOf(call)))
@@ -136,19 +142,19 @@ extension PineCompiler {
             return self.barSeries(state) { $0.update(high: $1.high, low: $1.low, close: $1.close) }
         }
         t["ta.cum"] = BuiltinFunction(parameters: ["source"]) { [unowned self] call in
-            self.series(TACum(), try call.number("source")) { $0.update($1) }
+            self.series(TACum(), try call.operand("source")) { $0.update($1) }
         }
         t["ta.max"] = BuiltinFunction(parameters: ["source"]) { [unowned self] call in
-            self.series(TAMax(), try call.number("source")) { $0.update($1) }
+            self.series(TAMax(), try call.operand("source")) { $0.update($1) }
         }
         t["ta.min"] = BuiltinFunction(parameters: ["source"]) { [unowned self] call in
-            self.series(TAMin(), try call.number("source")) { $0.update($1) }
+            self.series(TAMin(), try call.operand("source")) { $0.update($1) }
         }
         for (name, percentile) in [("ta.percentile_linear_interpolation", true), ("ta.percentile_nearest_rank", false)] {
             t[name] = BuiltinFunction(parameters: ["source", "length", "percentage"]) { [unowned self] call in
                 let length = try self.lengthOf(call)
                 let percentage = try call.constantDouble("percentage", default: 50)
-                let source = try call.number("source")
+                let source = try call.operand("source")
                 if percentile { return self.series(TAPercentileLinearInterpolation(length: length, percentage: percentage), source) { $0.update($1) } }
                 return self.series(TAPercentileNearestRank(length: length, percentage: percentage), source) { $0.update($1) }
             }
@@ -157,13 +163,13 @@ extension PineCompiler {
         for (name, usesHigh) in [("ta.highest", true), ("ta.lowest", false), ("ta.highestbars", true), ("ta.lowestbars", false)] {
             t[name] = BuiltinFunction(parameters: ["source", "length"]) { [unowned self] call in
                 let length: Int
-                let source: NumberCode
+                let source: NumberOperand
                 if call.has("length") {
                     length = try self.lengthOf(call)
-                    source = try call.number("source")
+                    source = try call.operand("source")
                 } else {
                     length = try call.constantInt("source", minimum: 1)
-                    source = usesHigh ? { $0.bar.high } : { $0.bar.low }
+                    source = usesHigh ? .high : .low
                 }
                 switch name {
                 case "ta.highest": return self.series(TAHighest(length: length), source) { $0.update($1) }
@@ -178,15 +184,15 @@ extension PineCompiler {
         for (name, isHigh) in [("ta.pivothigh", true), ("ta.pivotlow", false)] {
             t[name] = BuiltinFunction(parameters: ["source", "leftbars", "rightbars"]) { [unowned self] call in
                 let left: Int, right: Int
-                let source: NumberCode
+                let source: NumberOperand
                 if call.has("rightbars") {
                     left = try call.constantInt("leftbars", minimum: 0)
                     right = try call.constantInt("rightbars", minimum: 0)
-                    source = try call.number("source")
+                    source = try call.operand("source")
                 } else {
                     left = try call.constantInt("source", minimum: 0)
                     right = try call.constantInt("leftbars", minimum: 0)
-                    source = isHigh ? { $0.bar.high } : { $0.bar.low }
+                    source = isHigh ? .high : .low
                 }
                 if isHigh { return self.series(TAPivotHigh(leftBars: left, rightBars: right), source) { $0.update($1) } }
                 return self.series(TAPivotLow(leftBars: left, rightBars: right), source) { $0.update($1) }
@@ -194,20 +200,20 @@ extension PineCompiler {
         }
         for name in ["ta.crossover", "ta.crossunder", "ta.cross"] {
             t[name] = BuiltinFunction(parameters: ["source1", "source2"]) { [unowned self] call in
-                let a = try call.number("source1"), b = try call.number("source2")
+                let a = try call.operand("source1"), b = try call.operand("source2")
                 switch name {
-                case "ta.crossover": return self.condition(TACrossover()) { $0.update(a($1), b($1)) }
-                case "ta.crossunder": return self.condition(TACrossunder()) { $0.update(a($1), b($1)) }
-                default: return self.condition(TACross()) { $0.update(a($1), b($1)) }
+                case "ta.crossover": return self.condition(TACrossover()) { $0.update(a.value($1), b.value($1)) }
+                case "ta.crossunder": return self.condition(TACrossunder()) { $0.update(a.value($1), b.value($1)) }
+                default: return self.condition(TACross()) { $0.update(a.value($1), b.value($1)) }
                 }
             }
         }
         for name in ["ta.rising", "ta.falling"] {
             t[name] = BuiltinFunction(parameters: ["source", "length"]) { [unowned self] call in
                 let length = try self.lengthOf(call)
-                let source = try call.number("source")
-                if name == "ta.rising" { return self.condition(TARising(length: length)) { $0.update(source($1)) } }
-                return self.condition(TAFalling(length: length)) { $0.update(source($1)) }
+                let source = try call.operand("source")
+                if name == "ta.rising" { return self.condition(TARising(length: length)) { $0.update(source.value($1)) } }
+                return self.condition(TAFalling(length: length)) { $0.update(source.value($1)) }
             }
         }
         t["ta.barssince"] = BuiltinFunction(parameters: ["condition"]) { [unowned self] call in
@@ -243,7 +249,7 @@ extension PineCompiler {
         }
         t["ta.bbw"] = BuiltinFunction(parameters: ["series", "length", "mult"]) { [unowned self] call in
             let state = TABBW(length: try self.lengthOf(call), multiplier: try call.constantDouble("mult", default: 2))
-            return self.series(state, try call.number("series")) { $0.update($1) }
+            return self.series(state, try call.operand("series")) { $0.update($1) }
         }
         t["ta.kc"] = BuiltinFunction(parameters: ["series", "length", "mult", "useTrueRange"]) { [unowned self] call in
             let state = TAKC(length: try self.lengthOf(call), multiplier: try call.constantDouble("mult", default: 2),
@@ -303,7 +309,7 @@ extension PineCompiler {
     static func newUTCDay(_ runtime: PineRuntime) -> Bool {
         let index = runtime.barIndex
         guard index > 0 else { return true }
-        return runtime.bars[index].openTime / 86_400_000 != runtime.bars[index - 1].openTime / 86_400_000
+        return runtime.barStorage[index].openTime / 86_400_000 != runtime.barStorage[index - 1].openTime / 86_400_000
     }
 
     // MARK: - Variables (`ta.obv`, `ta.tr`, …)

@@ -47,12 +47,12 @@ final class PineCompiler {
 
     // MARK: - Script
 
-    func compileScript(_ statements: [Statement]) -> [StatementCode] {
+    func compileScript(_ statements: [Statement]) -> [Step] {
         collectReassignments(statements)
-        var code: [StatementCode] = []
+        var code: [Step] = []
         for statement in statements {
             do {
-                if let compiled = try compileStatement(statement, in: globalScope) { code.append(compiled) }
+                if let compiled = try compileStatement(statement, in: globalScope) { code.append(Step(compiled)) }
             } catch {
                 poison(statement, in: globalScope)
             }
@@ -129,7 +129,7 @@ final class PineCompiler {
             return try compileAssignment(name: name, op: op, value: value, at: location, in: scope)
         case .expression(let expr):
             let value = try compileExpression(expr, in: scope)
-            return discard(value)
+            return value.isNoOp ? nil : discard(value)
         case .ifStatement(let statement):
             return try compileIfStatement(statement, in: scope)
         case .switchStatement(let statement):
@@ -166,8 +166,7 @@ final class PineCompiler {
         case .array(let code): return { runtime in _ = code(runtime); return .normal }
         case .void(let code): return { runtime in code(runtime); return .normal }
         case .tuple(let parts):
-            let codes = parts.map(discard)
-            return { runtime in for code in codes { _ = code(runtime) }; return .normal }
+            return sequence(parts.map { Step(discard($0)) })
         }
     }
 
@@ -242,7 +241,12 @@ final class PineCompiler {
             let code = try numericStorageCode(compiled, as: type, at: value.location)
             scope.declare(name, .number(variable, type))
             if mode == .everyBar {
-                return { runtime in variable.commit(code(runtime)); return .normal }
+                if type == .bool {
+                    let test = try boolOperand(compiled, at: value.location)
+                    return { runtime in variable.commit(test.value(runtime) ? 1 : 0); return .normal }
+                }
+                let operand = try numberOperand(compiled, at: value.location)
+                return { runtime in variable.commit(operand.value(runtime)); return .normal }
             }
             return { runtime in
                 if variable.isInitialized {
@@ -264,7 +268,7 @@ final class PineCompiler {
         guard parts.count == names.count else {
             throw error("the right side returns \(parts.count) values, but \(names.count) names are declared", at: location)
         }
-        var codes: [StatementCode] = []
+        var codes: [Step] = []
         for (name, part) in zip(names, parts) where name != "_" {
             if scope.declaredHere(name) {
                 throw error("'\(name)' is already declared in this scope", at: location)
@@ -274,30 +278,26 @@ final class PineCompiler {
                 let variable = StringVariable()
                 let code = try stringCode(part, at: location)
                 scope.declare(name, .string(variable))
-                codes.append { runtime in variable.value = code(runtime); return .normal }
+                codes.append(Step { runtime in variable.value = code(runtime); return .normal })
             case .int, .float, .bool, .color:
                 let variable = SeriesVariable()
                 variables.append(variable)
                 let code = try numericStorageCode(part, as: part.type, at: location)
                 scope.declare(name, .number(variable, part.type))
-                codes.append { runtime in variable.commit(code(runtime)); return .normal }
+                codes.append(Step { runtime in variable.commit(code(runtime)); return .normal })
             default:
                 throw error("a tuple element of type \(part.type) is not supported", at: location)
             }
         }
         // The parts read what one evaluation of the call stored: run it once, then read them.
-        let all = codes
+        let all = sequence(codes)
         if let prepare = compiled.prepare {
             return { runtime in
                 prepare(runtime)
-                for code in all { _ = code(runtime) }
-                return .normal
+                return all(runtime)
             }
         }
-        return { runtime in
-            for code in all { _ = code(runtime) }
-            return .normal
-        }
+        return all
     }
 
     private func compileAssignment(name: String, op: BinaryOperator?, value: Expr, at location: SourceLocation, in scope: Scope) throws -> StatementCode? {

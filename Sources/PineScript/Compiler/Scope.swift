@@ -48,3 +48,12 @@ final class StateBox<State> {
         self.state = state
     }
 }
+
+/// The outputs of one evaluation of a tuple-returning built-in (`ta.macd`, `ta.bb`, …).
+final class TupleOutputs {
+    var values: [Double]
+
+    init(count: Int) {
+        values = [Double](repeating: .nan, count: count)
+    }
+}

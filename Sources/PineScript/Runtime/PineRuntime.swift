@@ -15,6 +15,9 @@ public struct PineRuntimeError: Error, Sendable, CustomStringConvertible {
 /// broker and the loop budget.
 final class PineRuntime {
     var bars: [Bar] = []
+    /// The bars' storage, valid while `PineProgram.run` runs: closures read bars without the
+    /// array's bounds checks and reference counting.
+    var barStorage: UnsafePointer<Bar> = UnsafePointer(bitPattern: 8)!
     var barIndex = 0
     var broker: TradingViewBroker?
     /// Loop iterations left on this bar; a loop that runs out stops the script with an error.
@@ -27,7 +30,7 @@ final class PineRuntime {
     /// Set by `runtime.error()` and failures deep in expressions; the runner stops after the bar.
     var hasError: Bool { error != nil }
 
-    @inline(__always) var bar: Bar { bars[barIndex] }
+    @inline(__always) var bar: Bar { barStorage[barIndex] }
 
     func fail(_ message: String, at location: SourceLocation) {
         if error == nil {
@@ -51,6 +54,17 @@ enum ControlFlow {
 }
 
 typealias StatementCode = (PineRuntime) -> ControlFlow
+
+/// A statement's closure held in an array. Closures stored directly in an array (a generic
+/// container) are reabstracted — every call then goes through conversion thunks; a struct field
+/// keeps the closure's own calling convention.
+struct Step {
+    let run: StatementCode
+
+    init(_ run: @escaping StatementCode) {
+        self.run = run
+    }
+}
 
 /// A compile-time value (const or simple, known before the first bar: literals, inputs and
 /// arithmetic on them).
@@ -79,6 +93,10 @@ struct CompiledValue {
     var isNA = false
     /// An `input.source()` or a built-in price series, for `input.source` and `ta.*` sources.
     var sourceName: String?
+    /// Does nothing when run (declarations, drawing calls): dropped from the per-bar code.
+    var isNoOp = false
+    /// A read of this series variable (lets operators read it without a closure call).
+    var variable: SeriesVariable?
     /// For tuples: the one evaluation (a function body, a `ta.macd` step) whose results the parts read.
     var prepare: VoidCode?
 
@@ -108,6 +126,13 @@ struct CompiledValue {
 
     static func void(_ code: @escaping VoidCode) -> CompiledValue {
         CompiledValue(type: .void, code: .void(code))
+    }
+
+    /// A call with no effect at run time (`strategy()`, `indicator()`, `plotshape()`, …).
+    static var noOp: CompiledValue {
+        var value = CompiledValue(type: .void, code: .void { _ in })
+        value.isNoOp = true
+        return value
     }
 
     static var na: CompiledValue { CompiledValue(type: .float, code: .number { _ in .nan }, constant: .number(.nan), isNA: true) }

@@ -16,8 +16,8 @@ public final class PineProgram {
     /// Warnings (errors make the initialiser throw).
     public let warnings: [PineDiagnostic]
 
-    private let statements: [StatementCode]
-    private let perBarUpdates: [VoidCode]
+    private let body: StatementCode
+    private let perBarUpdates: VoidCode?
     private let plots: [PlotRecorder]
     private let variables: [SeriesVariable]
     private let environment: PineEnvironment
@@ -69,8 +69,9 @@ public final class PineProgram {
         declaration = compiler.declaration
         inputs = compiler.inputs
         warnings = diagnostics.filter { $0.severity == .warning }
-        statements = code
-        perBarUpdates = compiler.perBarUpdates
+        body = sequence(code)
+        let updates = compiler.perBarUpdates
+        perBarUpdates = updates.isEmpty ? nil : { runtime in for update in updates { update(runtime) } }
         plots = compiler.plots
         variables = compiler.variables
         self.environment = environment
@@ -101,19 +102,25 @@ public final class PineProgram {
             broker = TradingViewBroker(properties: declaration.properties)
             runtime.broker = broker
         }
-        let statements = self.statements
+        let body = self.body
         let updates = self.perBarUpdates
-        for index in bars.indices {
-            runtime.barIndex = index
-            runtime.loopBudget = runtime.loopBudgetPerBar
-            broker?.beginBar(bars[index], index: index)
-            for update in updates { update(runtime) }
-            for statement in statements { _ = statement(runtime) }
-            if let error = runtime.error { throw error }
-            broker?.endBar()
-            // A plot call that did not run on this bar (inside an if) plots na there.
-            for plot in plots where plot.values.count < index + 1 { plot.values.append(.nan) }
+        let plots = self.plots
+        bars.withUnsafeBufferPointer { storage in
+            guard let base = storage.baseAddress else { return }
+            runtime.barStorage = base
+            for index in 0..<storage.count {
+                runtime.barIndex = index
+                runtime.loopBudget = runtime.loopBudgetPerBar
+                broker?.beginBar(base[index], index: index)
+                updates?(runtime)
+                _ = body(runtime)
+                if runtime.error != nil { return }
+                broker?.endBar()
+                // A plot call that did not run on this bar (inside an if) plots na there.
+                for plot in plots where plot.values.count < index + 1 { plot.values.append(.nan) }
+            }
         }
+        if let error = runtime.error { throw error }
         broker?.finish()
         return PineRunResult(
             declaration: declaration,
