@@ -141,6 +141,26 @@ public final class TradingViewBroker {
     @exclusivity(unchecked) private var aggEntryValue = 0.0
     @exclusivity(unchecked) private var aggEntryCommission = 0.0
     @exclusivity(unchecked) private var aggSign = 0.0
+    /// `pointValue * aggSign`: multiplying by ±1 is exact, so `x * aggScale == x * pointValue * aggSign` bit for bit.
+    @exclusivity(unchecked) private var aggScale = 0.0
+
+    /// Highest / lowest price visited since the last `flushPath()` and not yet folded into the open trades'
+    /// `maxPrice` / `minPrice` (every open trade saw all of them: a trade opened later flushes first).
+    @exclusivity(unchecked) private var pathHigh = -Double.infinity
+    @exclusivity(unchecked) private var pathLow = Double.infinity
+
+    /// Folds the deferred path extremes into the open trades (before a trade is added).
+    private func flushPath() {
+        if pathHigh > -.infinity || pathLow < .infinity {
+            let high = pathHigh, low = pathLow
+            for index in trades.indices {
+                if high > trades[index].maxPrice { trades[index].maxPrice = high }
+                if low < trades[index].minPrice { trades[index].minPrice = low }
+            }
+            pathHigh = -.infinity
+            pathLow = .infinity
+        }
+    }
 
     private func tradesChanged() {
         var qty = 0.0, value = 0.0, fee = 0.0
@@ -153,6 +173,7 @@ public final class TradingViewBroker {
         aggEntryValue = value
         aggEntryCommission = fee
         aggSign = trades.isEmpty ? 0 : trades[0].direction.sign
+        aggScale = properties.pointValue * aggSign
         if aggSign > 0 { maxHeldLong = max(maxHeldLong, qty) } else if aggSign < 0 { maxHeldShort = max(maxHeldShort, qty) }
     }
     @exclusivity(unchecked) private var maxHeldLong = 0.0
@@ -305,7 +326,7 @@ public final class TradingViewBroker {
 
     private func openProfit(at price: Double) -> Double {
         guard price.isFinite, aggQuantity > 0 else { return 0 }
-        return (price * aggQuantity - aggEntryValue) * properties.pointValue * aggSign - aggEntryCommission
+        return (price * aggQuantity - aggEntryValue) * aggScale - aggEntryCommission
     }
 
     private func snapshot(_ trade: OpenTrade, at price: Double) -> TradingViewTrade {
@@ -320,15 +341,23 @@ public final class TradingViewBroker {
             exitSignal: "Open")
     }
 
+    /// An open trade's highest / lowest visited price, including the deferred path extremes.
+    @inline(__always) private func maxPrice(_ trade: OpenTrade) -> Double {
+        pathHigh > trade.maxPrice ? pathHigh : trade.maxPrice
+    }
+    @inline(__always) private func minPrice(_ trade: OpenTrade) -> Double {
+        pathLow < trade.minPrice ? pathLow : trade.minPrice
+    }
+
     /// Best open profit of (a part of) a trade, net of its entry commission, never below 0.
     private func runup(_ trade: OpenTrade, quantity: Double, entryFee: Double) -> Double {
-        let move = trade.direction == .long ? trade.maxPrice - trade.entryPrice : trade.entryPrice - trade.minPrice
+        let move = trade.direction == .long ? maxPrice(trade) - trade.entryPrice : trade.entryPrice - minPrice(trade)
         return max(0, move * quantity * properties.pointValue - entryFee)
     }
 
     /// Worst open loss of (a part of) a trade, net of its entry commission, as a positive number.
     private func drawdown(_ trade: OpenTrade, quantity: Double, entryFee: Double) -> Double {
-        let move = trade.direction == .long ? trade.entryPrice - trade.minPrice : trade.maxPrice - trade.entryPrice
+        let move = trade.direction == .long ? trade.entryPrice - minPrice(trade) : maxPrice(trade) - trade.entryPrice
         return max(0, move * quantity * properties.pointValue + entryFee)
     }
 
@@ -538,15 +567,17 @@ public final class TradingViewBroker {
         barIndex = index
         if usesDays { startDay(bar) }
 
-        let open = bar.open
-        mark = open
         if pending.isEmpty && exitSpecs.isEmpty {
             // Nothing can fill inside the bar: only the open trades' extremes move.
             if !trades.isEmpty {
-                if usesMargin { marginCall(at: open) }
+                if usesMargin {
+                    mark = bar.open
+                    marginCall(at: bar.open)
+                }
                 visitRange(high: bar.high, low: bar.low)
             }
         } else {
+            mark = bar.open
             processOrders(bar, index: index)
         }
         mark = bar.close
@@ -607,19 +638,15 @@ public final class TradingViewBroker {
     @inline(__always)
     private func visitRange(high: Double, low: Double) {
         guard high.isFinite, low.isFinite else { return }
-        for index in trades.indices {
-            if high > trades[index].maxPrice { trades[index].maxPrice = high }
-            if low < trades[index].minPrice { trades[index].minPrice = low }
-        }
+        if high > pathHigh { pathHigh = high }
+        if low < pathLow { pathLow = low }
     }
 
     /// Records a visited price for the open trades' run-up/drawdown and the trailing stops' extremes.
     private func visit(_ price: Double) {
         guard price.isFinite else { return }
-        for index in trades.indices {
-            if price > trades[index].maxPrice { trades[index].maxPrice = price }
-            if price < trades[index].minPrice { trades[index].minPrice = price }
-        }
+        if price > pathHigh { pathHigh = price }
+        if price < pathLow { pathLow = price }
         guard !legStates.isEmpty else { return }
         for key in Array(legStates.keys) where legStates[key]!.trailActive {
             guard let trade = trades.first(where: { $0.serial == key.trade }) else { continue }
@@ -811,7 +838,7 @@ public final class TradingViewBroker {
         case .trailing: comment = spec.commentTrailing ?? spec.comment
         }
         // FIFO: the quantity comes out of the oldest open trades first; ANY: out of the leg's own trade.
-        let serials = properties.closeEntriesRule == .fifo ? trades.map(\.serial) : [tradeSerial]
+        let serials: [Int]? = properties.closeEntriesRule == .fifo ? nil : [tradeSerial]
         let closedQty = closeQuantity(qty, from: serials, price: fillPrice, exitId: spec.id, exitComment: comment,
                                       exitSignal: comment ?? spec.id, totalOrderQty: qty)
         if closedQty > 0 { countFill(at: fillPrice) }
@@ -847,9 +874,17 @@ public final class TradingViewBroker {
         guard basePrice.isFinite else { return }
         switch order.kind {
         case .close, .closeAll:
-            let matching = trades.filter { order.kind == .closeAll || $0.entryId == order.id }
-            let total = matching.reduce(0) { $0 + $1.quantity }
-            guard total > 0 else { return }
+            let all = order.kind == .closeAll
+            // Σ quantity in trade order (as `reduce(0, +)`), and the side, without building the list.
+            var total = 0.0
+            var closesLong = false
+            var matched = false
+            for index in trades.indices where all || trades[index].entryId == order.id {
+                if !matched { closesLong = trades[index].direction == .long }
+                matched = true
+                total += trades[index].quantity
+            }
+            guard matched, total > 0 else { return }
             var qty = total
             if order.kind == .close {
                 if let explicit = order.qty { qty = min(total, explicit) }
@@ -857,7 +892,6 @@ public final class TradingViewBroker {
                 if qty < total { qty = roundQuantity(qty) }
             }
             guard qty > 0 else { return }
-            let closesLong = matching[0].direction == .long
             let price = fill(basePrice, buy: !closesLong, slipped: slipped)
             let signal: String
             let exitId: String
@@ -868,7 +902,8 @@ public final class TradingViewBroker {
                 exitId = order.id
                 signal = order.comment ?? "Close entry(s) order \(order.id)"
             }
-            _ = closeQuantity(qty, from: matching.map(\.serial), price: price, exitId: exitId,
+            let serials = all ? nil : trades.compactMap { $0.entryId == order.id ? $0.serial : nil }
+            _ = closeQuantity(qty, from: serials, price: price, exitId: exitId,
                               exitComment: order.comment, exitSignal: signal, totalOrderQty: qty)
             countFill(at: price)
             pruneExits()
@@ -916,7 +951,7 @@ public final class TradingViewBroker {
                 let reduce = min(qty, open)
                 let remainder = roundQuantity(qty - reduce)
                 let total = reduce + max(0, remainder)
-                _ = closeQuantity(reduce, from: trades.map(\.serial), price: price, exitId: order.id,
+                _ = closeQuantity(reduce, from: nil, price: price, exitId: order.id,
                                   exitComment: order.comment, exitSignal: order.comment ?? order.id,
                                   totalOrderQty: total)
                 pruneExits()
@@ -926,13 +961,11 @@ public final class TradingViewBroker {
                 qty = limitBySize(roundQuantity(qty), existing: 0)
                 // Two opposite entries placed on the same bar are margined together (the closing leg's
                 // margin is not freed first): if both legs do not fit, the reversal is dropped.
-                if qty > 0, trades.allSatisfy({ $0.orderPlacedBar == order.placedBar }) {
-                    let margin = side == .long ? properties.marginLong : properties.marginShort
-                    if margin > 0 {
-                        let required = (open + qty) * price * properties.pointValue * margin / 100
-                        let equityThere = properties.initialCapital + realized + openProfit(at: price)
-                        if required > equityThere + 1e-9 * max(1, abs(equityThere)) { return }
-                    }
+                let margin = side == .long ? properties.marginLong : properties.marginShort
+                if qty > 0, margin > 0, trades.allSatisfy({ $0.orderPlacedBar == order.placedBar }) {
+                    let required = (open + qty) * price * properties.pointValue * margin / 100
+                    let equityThere = properties.initialCapital + realized + openProfit(at: price)
+                    if required > equityThere + 1e-9 * max(1, abs(equityThere)) { return }
                 }
                 closeAllTrades(at: price, order: order, totalOrderQty: open + max(0, qty))
                 reversedQty = open
@@ -947,6 +980,7 @@ public final class TradingViewBroker {
             let total = qty + reversedQty
             let fee = commission(qty: qty, price: price, orderShare: total > 0 ? qty / total : 1)
             nextTradeSerial += 1
+            flushPath()
             trades.append(OpenTrade(
                 serial: nextTradeSerial, entryId: order.id, entryComment: order.comment, entryBarIndex: barIndex,
                 entryTime: bar.openTime, entryPrice: price, direction: side, quantity: qty, originalQuantity: qty,
@@ -978,53 +1012,81 @@ public final class TradingViewBroker {
 
     private func closeAllTrades(at price: Double, order: PendingOrder, totalOrderQty: Double) {
         let qty = trades.reduce(0) { $0 + $1.quantity }
-        _ = closeQuantity(qty, from: trades.map(\.serial), price: price, exitId: order.id,
+        _ = closeQuantity(qty, from: nil, price: price, exitId: order.id,
                           exitComment: order.comment, exitSignal: order.comment ?? order.id,
                           totalOrderQty: totalOrderQty)
         pruneExits()
     }
 
-    /// Closes `qty` contracts taken from the trades `serials` in that order; returns the quantity closed.
+    /// Closes `qty` contracts taken from the trades `serials` in that order (nil: all open trades, oldest
+    /// first); returns the quantity closed.
     @discardableResult
-    private func closeQuantity(_ qty: Double, from serials: [Int], price: Double, exitId: String?,
+    private func closeQuantity(_ qty: Double, from serials: [Int]?, price: Double, exitId: String?,
                                exitComment: String?, exitSignal: String, totalOrderQty: Double) -> Double {
         var remaining = qty
         var closedQty = 0.0
-        let pv = properties.pointValue
-        for serial in serials where remaining > 1e-12 {
-            guard let index = trades.firstIndex(where: { $0.serial == serial }) else { continue }
-            let trade = trades[index]
-            let part = min(remaining, trade.quantity)
-            let whole = part >= trade.quantity - 1e-12
-            let entryFee = whole ? trade.entryCommission : trade.entryCommission * part / trade.quantity
-            let exitFee = commission(qty: part, price: price,
-                                     orderShare: totalOrderQty > 0 ? part / totalOrderQty : 1)
-            let gross = (price - trade.entryPrice) * part * pv * trade.direction.sign
-            let profit = gross - entryFee - exitFee
-            closed.append(TradingViewTrade(
-                entryId: trade.entryId, entryComment: trade.entryComment, entryBarIndex: trade.entryBarIndex,
-                entryTime: trade.entryTime, entryPrice: trade.entryPrice, exitId: exitId, exitComment: exitComment,
-                exitBarIndex: barIndex, exitTime: bar.openTime, exitPrice: price, direction: trade.direction,
-                quantity: whole ? trade.quantity : part, profit: profit, commission: entryFee + exitFee,
-                maxRunup: runup(trade, quantity: part, entryFee: entryFee),
-                maxDrawdown: drawdown(trade, quantity: part, entryFee: entryFee),
-                exitSignal: exitSignal))
-            realized += profit
-            if profit > 0 { grossProfitSum += profit; wins += 1 }
-            else if profit < 0 { grossLossSum -= profit; losses += 1 }
-            else { evens += 1 }
-            if whole {
-                trades.remove(at: index)
-                for key in legStates.keys where key.trade == serial { legStates[key] = nil }
-            } else {
-                trades[index].quantity -= part
-                trades[index].entryCommission -= entryFee
+        if let serials {
+            for serial in serials where remaining > 1e-12 {
+                guard let index = trades.firstIndex(where: { $0.serial == serial }) else { continue }
+                let part = closePart(at: index, upTo: remaining, price: price, exitId: exitId,
+                                     exitComment: exitComment, exitSignal: exitSignal, totalOrderQty: totalOrderQty)
+                remaining -= part
+                closedQty += part
             }
-            remaining -= part
-            closedQty += part
+        } else {
+            // The same walk over a snapshot of the serials: a wholly closed trade leaves the array (the next
+            // one moves to `index`); a partial close uses up `remaining`.
+            var index = 0
+            while remaining > 1e-12, index < trades.count {
+                let count = trades.count
+                let part = closePart(at: index, upTo: remaining, price: price, exitId: exitId,
+                                     exitComment: exitComment, exitSignal: exitSignal, totalOrderQty: totalOrderQty)
+                if trades.count == count { index += 1 }
+                remaining -= part
+                closedQty += part
+            }
         }
         if closedQty > 0 { tradesChanged() }
         return closedQty
+    }
+
+    /// Closes up to `remaining` contracts of the open trade at `index` (a closed trade is recorded, a wholly
+    /// closed one removed); returns the quantity closed. The caller refreshes the aggregates.
+    @inline(__always)
+    private func closePart(at index: Int, upTo remaining: Double, price: Double, exitId: String?,
+                           exitComment: String?, exitSignal: String, totalOrderQty: Double) -> Double {
+        let pv = properties.pointValue
+        let trade = trades[index]
+        let part = min(remaining, trade.quantity)
+        let whole = part >= trade.quantity - 1e-12
+        let entryFee = whole ? trade.entryCommission : trade.entryCommission * part / trade.quantity
+        let exitFee = commission(qty: part, price: price,
+                                 orderShare: totalOrderQty > 0 ? part / totalOrderQty : 1)
+        let gross = (price - trade.entryPrice) * part * pv * trade.direction.sign
+        let profit = gross - entryFee - exitFee
+        closed.append(TradingViewTrade(
+            entryId: trade.entryId, entryComment: trade.entryComment, entryBarIndex: trade.entryBarIndex,
+            entryTime: trade.entryTime, entryPrice: trade.entryPrice, exitId: exitId, exitComment: exitComment,
+            exitBarIndex: barIndex, exitTime: bar.openTime, exitPrice: price, direction: trade.direction,
+            quantity: whole ? trade.quantity : part, profit: profit, commission: entryFee + exitFee,
+            maxRunup: runup(trade, quantity: part, entryFee: entryFee),
+            maxDrawdown: drawdown(trade, quantity: part, entryFee: entryFee),
+            exitSignal: exitSignal))
+        realized += profit
+        if profit > 0 { grossProfitSum += profit; wins += 1 }
+        else if profit < 0 { grossLossSum -= profit; losses += 1 }
+        else { evens += 1 }
+        if whole {
+            let serial = trade.serial
+            trades.remove(at: index)
+            if !legStates.isEmpty {
+                for key in legStates.keys where key.trade == serial { legStates[key] = nil }
+            }
+        } else {
+            trades[index].quantity -= part
+            trades[index].entryCommission -= entryFee
+        }
+        return part
     }
 
     private func applyOCA(_ order: PendingOrder, filledQty: Double) {
@@ -1047,6 +1109,7 @@ public final class TradingViewBroker {
 
     /// Drops exit orders that no longer have an open trade or a pending entry to attach to.
     private func pruneExits() {
+        guard !exitSpecs.isEmpty else { return }
         exitSpecs.removeAll { spec in
             if trades.contains(where: { spec.matches($0) }) { return false }
             if spec.fromEntry == nil && spec.boundDirection != nil { return true }
@@ -1072,7 +1135,7 @@ public final class TradingViewBroker {
         exitSpecs.removeAll()
         guard !trades.isEmpty else { return }
         let comment = "Close Position (Max number of filled orders in one day)"
-        closeQuantity(aggQuantity, from: trades.map(\.serial), price: price, exitId: nil, exitComment: comment,
+        closeQuantity(aggQuantity, from: nil, price: price, exitId: nil, exitComment: comment,
                       exitSignal: comment, totalOrderQty: aggQuantity)
         fills += 1
     }
@@ -1104,35 +1167,49 @@ public final class TradingViewBroker {
         guard qty > 0 else { return }
         let previousMark = mark
         mark = price
-        closeQuantity(qty, from: trades.map(\.serial), price: price, exitId: "Margin call", exitComment: "Margin call",
+        closeQuantity(qty, from: nil, price: price, exitId: "Margin call", exitComment: "Margin call",
                       exitSignal: "Margin call", totalOrderQty: qty)
         countFill(at: price)
         pruneExits()
         mark = previousMark
     }
 
+    @inline(__always)
     private func trackEquity() {
-        if aggQuantity == 0 {
-            // Flat: the equity is constant within the bar.
-            let flat = properties.initialCapital + realized
-            maxDrawdownValue = max(maxDrawdownValue, peakEquity - flat)
-            maxRunupValue = max(maxRunupValue, flat - troughEquity)
-            peakEquity = max(peakEquity, flat)
-            troughEquity = min(troughEquity, flat)
-            return
-        }
-        let close = properties.initialCapital + realized + openProfit(at: bar.close)
-        var worst = close, best = close
-        if let direction = positionDirection {
-            let adverse = direction == .long ? bar.low : bar.high
-            let favourable = direction == .long ? bar.high : bar.low
-            worst = min(close, properties.initialCapital + realized + openProfit(at: adverse))
-            best = max(close, properties.initialCapital + realized + openProfit(at: favourable))
+        let base = properties.initialCapital + realized
+        var worst = base, best = base
+        if aggQuantity != 0 {
+            let close = bar.close, low = bar.low, high = bar.high
+            // x - x is +0 for a finite x and NaN otherwise: one test for the three prices.
+            if aggQuantity > 0, aggSign != 0, (close - close) + (low - low) + (high - high) == 0 {
+                let qty = aggQuantity, value = aggEntryValue, scale = aggScale, fee = aggEntryCommission
+                let long = aggSign > 0
+                let adverse = long ? low : high
+                let favourable = long ? high : low
+                let atClose = base + ((close * qty - value) * scale - fee)
+                worst = min(atClose, base + ((adverse * qty - value) * scale - fee))
+                best = max(atClose, base + ((favourable * qty - value) * scale - fee))
+            } else {
+                trackEquitySlow(base: base, worst: &worst, best: &best)
+            }
         }
         maxDrawdownValue = max(maxDrawdownValue, peakEquity - worst)
         maxRunupValue = max(maxRunupValue, best - troughEquity)
         peakEquity = max(peakEquity, best)
         troughEquity = min(troughEquity, worst)
+    }
+
+    @inline(never)
+    private func trackEquitySlow(base: Double, worst: inout Double, best: inout Double) {
+        let close = base + openProfit(at: bar.close)
+        worst = close
+        best = close
+        if let direction = positionDirection {
+            let adverse = direction == .long ? bar.low : bar.high
+            let favourable = direction == .long ? bar.high : bar.low
+            worst = min(close, base + openProfit(at: adverse))
+            best = max(close, base + openProfit(at: favourable))
+        }
     }
 
     private func startDay(_ bar: Bar) {
