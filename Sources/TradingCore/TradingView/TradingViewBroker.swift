@@ -201,6 +201,8 @@ public final class TradingViewBroker {
     private let usesDays: Bool
     private let usesRiskRules: Bool
     private let usesMargin: Bool
+    private let usesDaysOrMargin: Bool
+    private let processesOnCloseOrRisk: Bool
 
     public init(properties: TradingViewStrategyProperties) {
         self.properties = properties
@@ -208,6 +210,8 @@ public final class TradingViewBroker {
             || properties.riskMaxIntradayFilledOrders != nil
         usesRiskRules = usesDays || properties.riskMaxDrawdown != nil
         usesMargin = properties.marginLong > 0 || properties.marginShort > 0
+        usesDaysOrMargin = usesDays || usesMargin
+        processesOnCloseOrRisk = properties.processOrdersOnClose || usesRiskRules
         peakEquity = properties.initialCapital
         troughEquity = properties.initialCapital
         dayStartEquity = properties.initialCapital
@@ -565,6 +569,18 @@ public final class TradingViewBroker {
     public func beginBar(_ bar: Bar, index: Int) {
         self.bar = bar
         barIndex = index
+        if !usesDaysOrMargin && pending.isEmpty && exitSpecs.isEmpty {
+            // Nothing can fill inside the bar: only the open trades' extremes move.
+            if !trades.isEmpty { visitRange(high: bar.high, low: bar.low) }
+            mark = bar.close
+            return
+        }
+        beginBarSlow(bar, index: index)
+    }
+
+    /// `beginBar` with orders to fill, day boundaries or margin to check.
+    @inline(never)
+    private func beginBarSlow(_ bar: Bar, index: Int) {
         if usesDays { startDay(bar) }
 
         if pending.isEmpty && exitSpecs.isEmpty {
@@ -606,15 +622,19 @@ public final class TradingViewBroker {
         walk(from: second, to: bar.close)
     }
 
-    /// The order being filled: it still counts as a pending entry for exits waiting on it.
-    private var inFlight: PendingOrder? = nil
+    /// The id of the entry/order order being filled: it still counts as a pending entry for exits waiting on it.
+    private var inFlightEntryId: String? = nil
+
+    @inline(__always)
+    private func executeInFlight(_ order: PendingOrder, at price: Double, slipped: Bool) {
+        inFlightEntryId = order.kind == .entry || order.kind == .order ? order.id : nil
+        execute(order, at: price, slipped: slipped)
+        inFlightEntryId = nil
+    }
 
     private func fillMarketOrders(at price: Double, placedOn include: (Int) -> Bool) {
         while let index = pending.firstIndex(where: { $0.isMarket && include($0.placedBar) }) {
-            let order = pending.remove(at: index)
-            inFlight = order
-            execute(order, at: price, slipped: true)
-            inFlight = nil
+            executeInFlight(pending.remove(at: index), at: price, slipped: true)
         }
     }
 
@@ -622,6 +642,15 @@ public final class TradingViewBroker {
     /// the risk rules.
     public func endBar() {
         mark = bar.close
+        if processesOnCloseOrRisk {
+            endBarSlow()
+            return
+        }
+        trackEquity()
+    }
+
+    @inline(never)
+    private func endBarSlow() {
         if properties.processOrdersOnClose {
             let current = barIndex
             fillMarketOrders(at: bar.close) { $0 == current }
@@ -637,7 +666,8 @@ public final class TradingViewBroker {
 
     @inline(__always)
     private func visitRange(high: Double, low: Double) {
-        guard high.isFinite, low.isFinite else { return }
+        // Both finite (x - x is NaN for an infinite or NaN x).
+        guard (high - high) + (low - low) == 0 else { return }
         if high > pathHigh { pathHigh = high }
         if low < pathLow { pathLow = low }
     }
@@ -789,10 +819,8 @@ public final class TradingViewBroker {
         case .order(let serial):
             guard let index = pending.firstIndex(where: { $0.serial == serial }) else { return }
             let order = pending.remove(at: index)
-            inFlight = order
             // Stop orders take slippage; limit orders (and triggered stop-limits) never do.
-            execute(order, at: event.fill, slipped: order.limit == nil)
-            inFlight = nil
+            executeInFlight(order, at: event.fill, slipped: order.limit == nil)
         case .stopTrigger(let serial):
             guard let index = pending.firstIndex(where: { $0.serial == serial }) else { return }
             pending[index].stopTriggered = true
@@ -1116,7 +1144,7 @@ public final class TradingViewBroker {
             func waits(_ order: PendingOrder) -> Bool {
                 (order.kind == .entry || order.kind == .order) && (spec.fromEntry == nil || spec.fromEntry == order.id)
             }
-            if let inFlight, waits(inFlight) { return false }
+            if let id = inFlightEntryId, spec.fromEntry == nil || spec.fromEntry == id { return false }
             return !pending.contains(where: waits)
         }
     }
@@ -1181,7 +1209,8 @@ public final class TradingViewBroker {
         if aggQuantity != 0 {
             let close = bar.close, low = bar.low, high = bar.high
             // x - x is +0 for a finite x and NaN otherwise: one test for the three prices.
-            if aggQuantity > 0, aggSign != 0, (close - close) + (low - low) + (high - high) == 0 {
+            // (A position has a side: aggSign is ±1 whenever aggQuantity > 0.)
+            if aggQuantity > 0, (close - close) + (low - low) + (high - high) == 0 {
                 let qty = aggQuantity, value = aggEntryValue, scale = aggScale, fee = aggEntryCommission
                 let long = aggSign > 0
                 let adverse = long ? low : high
@@ -1190,7 +1219,7 @@ public final class TradingViewBroker {
                 worst = min(atClose, base + ((adverse * qty - value) * scale - fee))
                 best = max(atClose, base + ((favourable * qty - value) * scale - fee))
             } else {
-                trackEquitySlow(base: base, worst: &worst, best: &best)
+                (worst, best) = trackEquitySlow(base: base)
             }
         }
         maxDrawdownValue = max(maxDrawdownValue, peakEquity - worst)
@@ -1200,16 +1229,12 @@ public final class TradingViewBroker {
     }
 
     @inline(never)
-    private func trackEquitySlow(base: Double, worst: inout Double, best: inout Double) {
+    private func trackEquitySlow(base: Double) -> (worst: Double, best: Double) {
         let close = base + openProfit(at: bar.close)
-        worst = close
-        best = close
-        if let direction = positionDirection {
-            let adverse = direction == .long ? bar.low : bar.high
-            let favourable = direction == .long ? bar.high : bar.low
-            worst = min(close, base + openProfit(at: adverse))
-            best = max(close, base + openProfit(at: favourable))
-        }
+        guard let direction = positionDirection else { return (close, close) }
+        let adverse = direction == .long ? bar.low : bar.high
+        let favourable = direction == .long ? bar.high : bar.low
+        return (min(close, base + openProfit(at: adverse)), max(close, base + openProfit(at: favourable)))
     }
 
     private func startDay(_ bar: Bar) {
