@@ -212,6 +212,8 @@ public final class TradingViewBroker {
         usesMargin = properties.marginLong > 0 || properties.marginShort > 0
         usesDaysOrMargin = usesDays || usesMargin
         processesOnCloseOrRisk = properties.processOrdersOnClose || usesRiskRules
+        tickInverse = Self.decimalInverse(properties.minTick)
+        stepInverse = Self.decimalInverse(properties.quantityStep)
         peakEquity = properties.initialCapital
         troughEquity = properties.initialCapital
         dayStartEquity = properties.initialCapital
@@ -222,11 +224,22 @@ public final class TradingViewBroker {
     private var tick: Double { properties.minTick > 0 ? properties.minTick : 0 }
     private var slippage: Double { Double(max(0, properties.slippageTicks)) * tick }
 
+    /// `(1 / tick).rounded()` when it is the exact inverse of a decimal tick (0.01 → 100), else 0.
+    private let tickInverse: Double
+    /// The same for `quantityStep`.
+    private let stepInverse: Double
+
+    private static func decimalInverse(_ unit: Double) -> Double {
+        guard unit > 0 else { return 0 }
+        let inverse = (1 / unit).rounded()
+        return inverse >= 1 && abs(inverse * unit - 1) < 1e-9 ? inverse : 0
+    }
+
     /// Rounds a price to the nearest tick, exactly for decimal ticks such as 0.00001.
     func roundToTick(_ price: Double) -> Double {
         guard tick > 0, price.isFinite else { return price }
-        let inverse = (1 / tick).rounded()
-        if inverse >= 1, abs(inverse * tick - 1) < 1e-9 {
+        let inverse = tickInverse
+        if inverse > 0 {
             return (price * inverse).rounded() / inverse
         }
         return (price / tick).rounded() * tick
@@ -239,8 +252,8 @@ public final class TradingViewBroker {
         // Snap values a few ULPs below a multiple up first (173.432 / 0.0001 = 1734319.9999999998).
         let raw = qty / step
         let count = (raw + max(1e-9, abs(raw) * 1e-12)).rounded(.down)
-        let inverse = (1 / step).rounded()
-        if inverse >= 1, abs(inverse * step - 1) < 1e-9 { return count / inverse }
+        let inverse = stepInverse
+        if inverse > 0 { return count / inverse }
         return count * step
     }
 
@@ -717,6 +730,7 @@ public final class TradingViewBroker {
     }
 
     private func firstEvent(from: Double, to: Double) -> PriceEvent? {
+        if pending.isEmpty && exitSpecs.isEmpty { return nil }
         var best: PriceEvent? = nil
         let rising = to >= from
         func consider(_ price: Double?, _ priority: Int, _ target: EventTarget, fill: Double? = nil) {
