@@ -13,7 +13,7 @@ import Glibc
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmark the engine loop, sim generation, CSV parsing and the candle store.",
+        abstract: "Benchmark the engine loop, Pine scripts, sim generation, CSV parsing and the candle store.",
         discussion: "Each figure is the best of --repeat runs. Use a release build."
     )
 
@@ -65,6 +65,8 @@ struct BenchCommand: AsyncParsableCommand {
         let fullSeconds = try best { _ = try runBacktest(configuration: configuration, bars: input) }
         rows.append(("backtest: engine + metrics + report", Self.milliseconds(fullSeconds)))
 
+        rows += try pineRows(series: series)
+
         // CSV parse.
         let csvPath = csvOutput ?? scratchDir + "/bench.csv"
         try DataDirectory(path: scratchDir).create()
@@ -99,7 +101,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    private func best(_ body: () throws -> Void) throws -> Double {
+    func best(_ body: () throws -> Void) throws -> Double {
         var fastest = Double.infinity
         let clock = ContinuousClock()
         for _ in 0..<max(1, `repeat`) {
