@@ -58,11 +58,58 @@ extension PineCompiler {
 
     func unknownFunctionMessage(_ name: String) -> String {
         let namespace = name.split(separator: ".").first.map(String.init) ?? name
-        if Self.knownNamespaces.contains(namespace) || Self.unsupportedFunctions.contains(name) {
+        if Self.unsupportedNamespaces.contains(namespace) || Self.unsupportedFunctions.contains(name) {
             return "\(name) is not supported yet"
         }
+        if let suggestion = Self.closest(to: name, in: Array(builtins.keys)) {
+            return "could not find function '\(name)'; did you mean '\(suggestion)'?"
+        }
+        if Self.knownNamespaces.contains(namespace) { return "\(name) is not supported yet" }
         return "could not find function or function reference '\(name)'"
     }
+
+    /// The nearest known name within two edits (and in the same namespace), for "did you mean".
+    static func closest(to name: String, in candidates: [String]) -> String? {
+        let namespace = name.split(separator: ".").dropLast().joined(separator: ".")
+        let base = name.split(separator: ".").last.map(String.init) ?? name
+        // Short names are one edit from many others: suggest only close calls.
+        let limit = base.count < 5 ? 1 : 2
+        var best: (String, Int)?
+        for candidate in candidates where candidate.split(separator: ".").dropLast().joined(separator: ".") == namespace {
+            let distance = editDistance(name, candidate, limit: limit)
+            if distance <= limit, distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
+        }
+        return best?.0
+    }
+
+    static func editDistance(_ a: String, _ b: String, limit: Int) -> Int {
+        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+        if abs(x.count - y.count) > limit { return limit + 1 }
+        var previous = Array(0...y.count)
+        for i in 1...max(1, x.count) where !x.isEmpty {
+            var current = [i] + Array(repeating: 0, count: y.count)
+            for j in 1...max(1, y.count) where !y.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[y.count]
+    }
+
+    /// Built-in variable names, for suggestions.
+    static let builtinVariableNames: [String] = [
+        "open", "high", "low", "close", "volume", "hl2", "hlc3", "ohlc4", "hlcc4", "time", "time_close", "bar_index",
+        "last_bar_index", "last_bar_time", "year", "month", "dayofmonth", "dayofweek", "hour", "minute", "second",
+        "barstate.isfirst", "barstate.islast", "barstate.ishistory", "barstate.isrealtime", "barstate.isnew",
+        "barstate.isconfirmed", "barstate.islastconfirmedhistory", "syminfo.mintick", "syminfo.mincontract",
+        "syminfo.pointvalue", "syminfo.ticker", "syminfo.tickerid", "syminfo.currency", "syminfo.basecurrency",
+        "timeframe.period", "timeframe.multiplier", "timeframe.isintraday", "timeframe.isdaily", "math.pi", "math.e",
+        "strategy.position_size", "strategy.position_avg_price", "strategy.position_entry_name", "strategy.equity",
+        "strategy.netprofit", "strategy.openprofit", "strategy.grossprofit", "strategy.grossloss", "strategy.max_drawdown",
+        "strategy.max_runup", "strategy.initial_capital", "strategy.opentrades", "strategy.closedtrades",
+        "strategy.wintrades", "strategy.losstrades", "strategy.eventrades", "ta.tr", "ta.obv", "ta.accdist", "ta.pvi",
+        "ta.nvi", "ta.pvt", "ta.wad", "ta.wvad", "ta.iii", "ta.vwap",
+    ] + Array(PineCompiler.strategyConstants.keys) + Array(PineCompiler.namedColors.keys)
 
     static let unsupportedFunctions: Set<String> = ["timestamp", "library", "max_bars_back", "fixnan_all", "ticker", "time_tradingday", "dayofweek"]
 
@@ -193,6 +240,16 @@ extension PineCompiler {
                 "timeframe.isdwm": seconds >= 86_400, "timeframe.isticks": false,
             ]
             return .constantBool(flags[name] ?? false)
+        case "year", "month", "dayofmonth", "dayofweek", "hour", "minute", "second":
+            // The exchange time zone is UTC (crypto venues and the sim exchange).
+            return .number(.int) { runtime in Double(CalendarFields.field(name, of: runtime.barStorage[runtime.barIndex].openTime)) }
+        case "dayofweek.sunday": return .constantNumber(1, type: .int)
+        case "dayofweek.monday": return .constantNumber(2, type: .int)
+        case "dayofweek.tuesday": return .constantNumber(3, type: .int)
+        case "dayofweek.wednesday": return .constantNumber(4, type: .int)
+        case "dayofweek.thursday": return .constantNumber(5, type: .int)
+        case "dayofweek.friday": return .constantNumber(6, type: .int)
+        case "dayofweek.saturday": return .constantNumber(7, type: .int)
         case "math.pi": return .constantNumber(Double.pi)
         case "math.e": return .constantNumber(2.718281828459045)
         case "math.phi": return .constantNumber(1.618033988749895)

@@ -80,9 +80,11 @@ extension PineCompiler {
 
     func unknownNameMessage(_ name: String) -> String {
         let namespace = name.split(separator: ".").first.map(String.init) ?? name
-        if Self.unsupportedNamespaces.contains(namespace) || name.contains(".") && Self.knownNamespaces.contains(namespace) {
-            return "\(name) is not supported yet"
+        if Self.unsupportedNamespaces.contains(namespace) { return "\(name) is not supported yet" }
+        if let suggestion = Self.closest(to: name, in: Self.builtinVariableNames) {
+            return "undeclared identifier '\(name)'; did you mean '\(suggestion)'?"
         }
+        if name.contains("."), Self.knownNamespaces.contains(namespace) { return "\(name) is not supported yet" }
         return "undeclared identifier '\(name)'"
     }
 

@@ -23,7 +23,9 @@ struct DiagnosticsTests {
     @Test func undeclaredIdentifierWithPosition() {
         let d = only("//@version=5\nindicator(\"x\")\nplot(clsoe)")
         #expect(d?.line == 3 && d?.column == 6 && d?.endColumn == 11)
-        #expect(d?.message == "undeclared identifier 'clsoe'")
+        #expect(d?.message == "undeclared identifier 'clsoe'; did you mean 'close'?")
+        let far = only("//@version=5\nindicator(\"x\")\nplot(mySeries)")
+        #expect(far?.message == "undeclared identifier 'mySeries'")
     }
 
     @Test func unsupportedFeaturesAreNamed() {
@@ -34,6 +36,12 @@ struct DiagnosticsTests {
         #expect(type?.message == "'type' (libraries, methods and user-defined types) is not supported yet")
         let unknown = only("//@version=5\nindicator(\"x\")\nplot(foo(close))")
         #expect(unknown?.message == "could not find function or function reference 'foo'")
+        let typo = only("//@version=5\nstrategy(\"x\")\nstrategy.entry(\"L\", strategy.lon)")
+        #expect(typo?.message == "undeclared identifier 'strategy.lon'; did you mean 'strategy.long'?")
+        let functionTypo = only("//@version=5\nindicator(\"x\")\nplot(ta.smaa(close, 3))")
+        #expect(functionTypo?.message == "could not find function 'ta.smaa'; did you mean 'ta.sma'?")
+        let missing = only("//@version=5\nindicator(\"x\")\nplot(ta.pivot_point_levels(\"Traditional\", true))")
+        #expect(missing?.message == "ta.pivot_point_levels is not supported yet")
     }
 
     @Test func reassignmentRules() {
@@ -98,7 +106,7 @@ struct DiagnosticsTests {
             Issue.record("expected an error")
         } catch {
             #expect(error.rendered(source: source, fileName: "s.pine") == """
-                s.pine:3:13: error: undeclared identifier 'clsoe'
+                s.pine:3:13: error: undeclared identifier 'clsoe'; did you mean 'close'?
                 plot(ta.sma(clsoe, 3))
                             ^~~~~
                 """)

@@ -205,6 +205,20 @@ struct LanguageTests {
         #expect(p["time"] == [0, 3_600_000, 7_200_000])
     }
 
+    @Test func calendarFieldsInUTC() throws {
+        // 2024-02-29T23:00:00Z (a Thursday), then 2024-03-01T00:00Z and 01:00Z.
+        let start: Int64 = 1_709_247_600_000
+        let bars = (0..<3).map { Bar(openTime: start + Int64($0) * 3_600_000, open: 1, high: 1, low: 1, close: 1, volume: 1) }
+        let p = try plots(["plot(year, \"y\")", "plot(month, \"m\")", "plot(dayofmonth, \"d\")", "plot(dayofweek, \"w\")",
+                           "plot(hour, \"h\")", "plot(dayofweek == dayofweek.friday ? 1 : 0, \"fri\")"], bars: bars)
+        #expect(p["y"] == [2024, 2024, 2024])
+        #expect(p["m"] == [2, 3, 3])
+        #expect(p["d"] == [29, 1, 1])
+        #expect(p["w"] == [5, 6, 6])
+        #expect(p["h"] == [23, 0, 1])
+        #expect(p["fri"] == [0, 1, 1])
+    }
+
     @Test func drawingCallsAreAccepted() throws {
         let p = try plots([
             "plotshape(close > 2, title = \"big\", style = shape.triangleup, location = location.belowbar, color = color.green)",
