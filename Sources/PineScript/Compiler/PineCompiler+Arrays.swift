@@ -5,7 +5,16 @@ extension PineCompiler {
         let elementNames: [(String, PineType)] = [("float", .float), ("int", .int), ("bool", .bool), ("string", .string), ("color", .color)]
         func makeNew(_ element: PineType) -> (BuiltinCall) throws -> CompiledValue {
             { [unowned self] call in
-                let size = try call.optionalNumber("size") ?? { _ in 0 }
+                let requested = try call.optionalNumber("size") ?? { _ in 0 }
+                let location = call.location
+                let size: NumberCode = { runtime in
+                    let n = requested(runtime)
+                    guard n.isFinite, n <= Double(PineArray.maximumCount) else {
+                        runtime.fail("arrays hold at most \(PineArray.maximumCount) elements", at: location)
+                        return 0
+                    }
+                    return n
+                }
                 if element == .string {
                     let initial = try call.optionalString("initial_value") ?? { _ in "" }
                     return CompiledValue(type: .array(.string), code: .array { runtime in
@@ -116,7 +125,7 @@ extension PineCompiler {
                 let front = name == "array.unshift"
                 return .void { runtime in
                     guard let array = check(runtime, code(runtime)) else { return }
-                    if array.count >= 100_000 { runtime.fail("arrays hold at most 100,000 elements", at: location); return }
+                    if array.count >= PineArray.maximumCount { runtime.fail("arrays hold at most \(PineArray.maximumCount) elements", at: location); return }
                     if let number {
                         if front { array.numbers.insert(number(runtime), at: 0) } else { array.numbers.append(number(runtime)) }
                     } else if let string {

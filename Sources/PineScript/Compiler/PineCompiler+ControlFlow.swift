@@ -227,7 +227,8 @@ extension PineCompiler {
             let counter = SeriesVariable()
             loopScope.declare(statement.variable, .number(counter, .int))
             let body = try compileBlock(statement.body, in: loopScope, wantsValue: true, scope: Scope(parent: loopScope))
-            let result = try body.value.map { try numberCode($0, at: location) }
+            // A for loop's value (`x = for …`) is its last numeric statement's; others are ignored.
+            let result = try body.value.flatMap { $0.type.isNumeric || $0.type == .color ? try numberCode($0, at: location) : nil }
             let codes = sequence(body.codes)
             let dynamicEnd = version >= 6
             let code: NumberCode = { runtime in
@@ -310,6 +311,10 @@ extension PineCompiler {
     // MARK: - User functions
 
     func compileUserCall(_ function: FunctionDeclaration, arguments: [Argument], at location: SourceLocation, in scope: Scope) throws -> CompiledValue {
+        inlinedCalls += 1
+        if inlinedCalls > Self.maximumInlinedCalls {
+            throw error("the script calls its functions more than \(Self.maximumInlinedCalls) times once expanded (every call site gets its own copy, as in Pine)", at: location, length: function.name.count)
+        }
         if functionStack.contains(function.name) {
             throw error("'\(function.name)' calls itself: recursion is not allowed in Pine", at: location, length: function.name.count)
         }

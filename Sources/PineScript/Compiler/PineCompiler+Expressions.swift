@@ -262,7 +262,15 @@ extension PineCompiler {
             let a = try stringCode(lhs, at: location)
             let b = try stringCode(rhs, at: location)
             if case .string(let x)? = lhs.constant, case .string(let y)? = rhs.constant { return .constantString(x + y) }
-            return .string { a($0) + b($0) }
+            let cap = Self.maximumStringBytes
+            return .string { runtime in
+                let x = a(runtime), y = b(runtime)
+                guard x.utf8.count + y.utf8.count <= cap else {
+                    runtime.fail("string longer than \(cap) bytes", at: location)
+                    return ""
+                }
+                return x + y
+            }
         case .add, .subtract, .multiply, .divide, .remainder:
             let a = try numberOperand(lhs, at: location)
             let b = try numberOperand(rhs, at: location)

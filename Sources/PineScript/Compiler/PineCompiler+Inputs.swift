@@ -137,7 +137,7 @@ extension PineCompiler {
             self.declaration.kind = .indicator
             self.declaration.title = try call.constantString("title", default: "")
             self.declaration.overlay = try call.constantBool("overlay", default: false)
-            self.declaration.maxBarsBack = try call.constantInt("max_bars_back", default: self.declaration.maxBarsBack, minimum: 1)
+            self.declaration.maxBarsBack = try self.maxBarsBack(call)
             if call.has("timeframe"), try call.constantString("timeframe", default: "") != "" {
                 throw self.error("indicator(timeframe=) is not supported yet", at: call.location(of: "timeframe"))
             }

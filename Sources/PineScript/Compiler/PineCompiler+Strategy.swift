@@ -250,12 +250,20 @@ extension PineCompiler {
         return t
     }
 
+    func maxBarsBack(_ call: BuiltinCall) throws -> Int {
+        let value = try call.constantInt("max_bars_back", default: declaration.maxBarsBack, minimum: 1)
+        guard value <= Self.maximumBarsBack else {
+            throw error("max_bars_back can be at most \(Self.maximumBarsBack), as on TradingView", at: call.location(of: "max_bars_back"))
+        }
+        return value
+    }
+
     private func compileStrategyDeclaration(_ call: BuiltinCall) throws {
         guard declaration.title.isEmpty else { throw error("a script has one declaration statement", at: call.location) }
         declaration.kind = .strategy
         declaration.title = try call.constantString("title", default: "")
         declaration.overlay = try call.constantBool("overlay", default: false)
-        declaration.maxBarsBack = try call.constantInt("max_bars_back", default: declaration.maxBarsBack, minimum: 1)
+        declaration.maxBarsBack = try self.maxBarsBack(call)
         var p = declaration.properties
         p.initialCapital = try call.constantDouble("initial_capital", default: p.initialCapital)
         p.pyramiding = try call.constantInt("pyramiding", default: p.pyramiding, minimum: 0)

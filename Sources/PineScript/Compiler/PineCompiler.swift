@@ -26,6 +26,13 @@ final class PineCompiler {
     var declaringName: String?
     var functionDepth = 0
     var functionStack: [String] = []
+    /// Function call sites compiled so far (each is its own copy of the body).
+    var inlinedCalls = 0
+    static let maximumInlinedCalls = 20_000
+    /// TradingView's own limit on `max_bars_back`.
+    static let maximumBarsBack = 5_000
+    /// Longest string a script may build (bytes of UTF-8).
+    static let maximumStringBytes = 1 << 20
     lazy var builtins: [String: BuiltinFunction] = makeBuiltinTable()
 
     init(version: Int, environment: PineEnvironment, inputs: [String: String]) {

@@ -72,6 +72,8 @@ final class ArrayVariable {
 
 /// Pine's `array<T>`: a reference type; numbers, bools and colors are stored as `Double`.
 final class PineArray {
+    /// TradingView's limit on the size of an array.
+    static let maximumCount = 100_000
     var numbers: [Double]
     var strings: [String]
     let elementType: PineType

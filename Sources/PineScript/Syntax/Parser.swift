@@ -206,6 +206,11 @@ struct Parser {
 
     /// NEWLINE INDENT statements DEDENT.
     private mutating func parseBlock() throws -> [Statement] {
+        nesting += 1
+        defer { nesting -= 1 }
+        if nesting > Self.maximumNesting {
+            throw error(at: peek(), "blocks nested too deeply (more than \(Self.maximumNesting) levels)")
+        }
         guard match(.newline) else { throw error(at: peek(), "expected a new line and an indented block, found \(peek().kind.displayText)") }
         guard match(.indent) else { throw error(at: peek(), "expected an indented block (4 spaces or a tab)") }
         var statements: [Statement] = []
@@ -292,8 +297,17 @@ struct Parser {
 
     // MARK: - Expressions
 
+    /// Expressions nested deeper than this are refused (the parser recurses per level).
+    static let maximumNesting = 200
+    private var nesting = 0
+
     mutating func parseExpression() throws -> Expr {
-        try parseTernary()
+        nesting += 1
+        defer { nesting -= 1 }
+        if nesting > Self.maximumNesting {
+            throw error(at: peek(), "expression nested too deeply (more than \(Self.maximumNesting) levels)")
+        }
+        return try parseTernary()
     }
 
     private mutating func parseTernary() throws -> Expr {
@@ -328,6 +342,11 @@ struct Parser {
 
     private mutating func parseUnary() throws -> Expr {
         let token = peek()
+        nesting += 1
+        defer { nesting -= 1 }
+        if nesting > Self.maximumNesting * 2 {
+            throw error(at: token, "expression nested too deeply (more than \(Self.maximumNesting) levels)")
+        }
         switch token.kind {
         case .symbol(.minus):
             advance()

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import MarketData
 import TradingCore
 
@@ -6,11 +7,17 @@ import TradingCore
 enum TradingViewFixtures {
     static var root: String { TAReferenceTable.referenceRoot }
 
-    /// nil, after printing a one-line notice, when the reference folder is absent.
+    /// nil, after printing a one-line notice, when the reference folder is absent. A file missing
+    /// from a folder that is there (or from the folder CI names in CRACKTRADER_TV_REFERENCE) fails.
     static func text(_ relative: String) -> String? {
         let path = root + "/" + relative
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            print("skipped: TradingView reference exports not found at \(path)")
+            let folderExists = (try? FileManager.default.contentsOfDirectory(atPath: root)) != nil
+            if folderExists || ProcessInfo.processInfo.environment["CRACKTRADER_TV_REFERENCE"] != nil {
+                Issue.record("TradingView reference export missing: \(path)")
+            } else {
+                print("skipped: TradingView reference exports not found at \(path)")
+            }
             return nil
         }
         return text

@@ -140,4 +140,33 @@ struct DiagnosticsTests {
         let depth = "//@version=5\nindicator(\"x\", max_bars_back = 10)\nplot(close[11])"
         #expect(diagnostics(depth).first?.message == "history offset 11 exceeds max_bars_back (10)")
     }
+
+    @Test func hostileScriptsAreStoppedNotCrashed() throws {
+        let deep = "//@version=5\nindicator(\"x\")\nplot(" + String(repeating: "(", count: 5_000) + "1" + String(repeating: ")", count: 5_000) + ")"
+        #expect(diagnostics(deep).first?.message == "expression nested too deeply (more than 200 levels)")
+        let history = "//@version=5\nindicator(\"x\", max_bars_back = 100000000)\nplot(close)"
+        #expect(diagnostics(history).first?.message == "max_bars_back can be at most 5000, as on TradingView")
+        // Each level calls the next twice: 2^30 copies once expanded.
+        var lines = ["//@version=5", "indicator(\"x\")", "f0(x) => x + 1"]
+        for level in 1...30 { lines.append("f\(level)(x) => f\(level - 1)(x) + f\(level - 1)(x)") }
+        lines.append("plot(f30(close))")
+        let expansion = diagnostics(lines.joined(separator: "\n"))
+        #expect(expansion.first?.message == "the script calls its functions more than 20000 times once expanded (every call site gets its own copy, as in Pine)")
+
+        let bigArray = try PineProgram(source: "//@version=5\nindicator(\"x\")\na = array.new_float(1000000000)\nplot(array.size(a))")
+        do {
+            _ = try bigArray.run(bars: countingBars(1))
+            Issue.record("expected a runtime error")
+        } catch {
+            #expect(error.message == "arrays hold at most 100000 elements")
+        }
+        let doubling = try PineProgram(source: "//@version=5\nindicator(\"x\")\nvar s = \"ab\"\nfor i = 0 to 40\n    s := s + s\nplot(str.length(s))")
+        do {
+            _ = try doubling.run(bars: countingBars(1))
+            Issue.record("expected a runtime error")
+        } catch {
+            #expect(error.message == "string longer than 1048576 bytes")
+            #expect(error.line == 5)
+        }
+    }
 }
