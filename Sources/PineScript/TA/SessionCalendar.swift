@@ -1,3 +1,5 @@
+import TradingCore
+
 /// Time zones with their daylight-saving rule, enough for `timeframe.change`, `session.isfirstbar`
 /// and the anchors of `ta.vwap` / `ta.pivot_point_levels` without a tz database.
 enum TATimeZone: Equatable, Sendable {
@@ -59,25 +61,12 @@ enum TACivil {
     static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
     static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = floorDiv(y, 400)
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
+        Int(ISO8601Timestamp.days(fromCivil: Int64(year), Int64(month), Int64(day)))
     }
 
     static func civil(fromDay z: Int) -> (year: Int, month: Int, day: Int) {
-        let z = z + 719468
-        let era = floorDiv(z, 146097)
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        let (year, month, day) = ISO8601Timestamp.civil(fromDays: Int64(z))
+        return (Int(year), Int(month), Int(day))
     }
 
     static func year(ofDay z: Int) -> Int { civil(fromDay: z).year }

@@ -66,8 +66,9 @@ public enum ISO8601Timestamp {
         return (q, r)
     }
 
-    /// Howard Hinnant's `civil_from_days`.
-    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+    /// Howard Hinnant's `civil_from_days`: (year, month 1–12, day 1–31) of a day number since
+    /// 1970-01-01, proleptic Gregorian.
+    public static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -79,8 +80,8 @@ public enum ISO8601Timestamp {
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    /// Howard Hinnant's `days_from_civil`.
-    static func days(fromCivil y0: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+    /// Howard Hinnant's `days_from_civil`: the day number since 1970-01-01 of a civil date.
+    public static func days(fromCivil y0: Int64, _ month: Int64, _ day: Int64) -> Int64 {
         let y = month <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
