@@ -297,7 +297,52 @@ extension PineCompiler {
             self.stateResets.append { box.state = TAVWAP() }
             return .number { runtime in box.state.update(source(runtime), volume: runtime.bar.volume, anchor: anchor(runtime)) }
         }
+        t["ta.pivot_point_levels"] = BuiltinFunction(parameters: ["type", "anchor", "developing"]) { [unowned self] call in
+            let name = try call.constantString("type", default: "Traditional")
+            guard let kind = TAPivotPointLevels.Kind(pineName: name) else {
+                throw self.error("unknown pivot type '\(name)'; one of: \(TAPivotPointLevels.Kind.allCases.map(\.rawValue).joined(separator: ", "))",
+                                 at: call.location(of: "type"))
+            }
+            let anchor = try call.bool("anchor")
+            var state = TAPivotPointLevels(kind: kind, developing: try call.constantBool("developing", default: false))
+            let initial = state
+            self.stateResets.append { state = initial }
+            return CompiledValue(type: .array(.float), code: .array { runtime in
+                let bar = runtime.bar
+                let levels = state.update(open: bar.open, high: bar.high, low: bar.low, close: bar.close, anchor: anchor(runtime))
+                let array = PineArray(elementType: .float, count: 0, initial: .nan)
+                array.numbers = (0..<TAPivotLevels.count).map { levels[$0] }
+                return array
+            })
+        }
+        // timeframe.change: a new period of `timeframe` starts on this bar (UTC sessions, as crypto).
+        t["timeframe.change"] = BuiltinFunction(parameters: ["timeframe"]) { [unowned self] call in
+            let text = try call.constantString("timeframe", default: "D")
+            guard let unit = Self.periodUnit(text) else {
+                throw self.error("timeframe.change(\"\(text)\"): use minutes (\"60\", \"240\"), \"D\", \"W\" or \"M\" (with a multiplier such as \"3D\")",
+                                 at: call.location(of: "timeframe"))
+            }
+            var state = TATimeframeChange(calendar: .utc, unit: unit)
+            let initial = state
+            self.stateResets.append { state = initial }
+            return .bool { runtime in state.update(time: Int(runtime.bar.openTime / 1000)) }
+        }
         return t
+    }
+
+    /// A Pine timeframe string as a calendar period: `"240"` minutes, `"D"`/`"3D"` days, `"W"`, `"M"`.
+    static func periodUnit(_ text: String) -> TATimeframeChange.Unit? {
+        let digits = text.prefix { $0.isNumber }
+        let suffix = text.dropFirst(digits.count)
+        let multiplier = digits.isEmpty ? 1 : Int(digits) ?? 0
+        guard multiplier > 0 else { return nil }
+        switch suffix {
+        case "": return .minutes(multiplier)
+        case "D": return .minutes(multiplier * 1440)
+        case "W" where multiplier == 1: return .week
+        case "M" where multiplier == 1: return .month
+        default: return nil
+        }
     }
 
     /// `ta.vwap`'s anchor: the given condition, or a new UTC day (crypto sessions are 24x7).

@@ -40,8 +40,8 @@ struct DiagnosticsTests {
         #expect(typo?.message == "undeclared identifier 'strategy.lon'; did you mean 'strategy.long'?")
         let functionTypo = only("//@version=5\nindicator(\"x\")\nplot(ta.smaa(close, 3))")
         #expect(functionTypo?.message == "could not find function 'ta.smaa'; did you mean 'ta.sma'?")
-        let missing = only("//@version=5\nindicator(\"x\")\nplot(ta.pivot_point_levels(\"Traditional\", true))")
-        #expect(missing?.message == "ta.pivot_point_levels is not supported yet")
+        let missing = only("//@version=5\nindicator(\"x\")\nparts = str.split(\"a,b\", \",\")\nplot(close)")
+        #expect(missing?.message == "str.split is not supported yet")
     }
 
     @Test func reassignmentRules() {

@@ -205,6 +205,25 @@ struct LanguageTests {
         #expect(p["time"] == [0, 3_600_000, 7_200_000])
     }
 
+    @Test func timeframeChangeAndPivotLevels() throws {
+        // Hourly bars from 2024-03-01T21:00Z: a new UTC day at 00:00 (bar 3), new 4h periods at 00:00
+        // and 04:00 (bars 3 and 7); the first bar is not a change.
+        let start: Int64 = 1_709_326_800_000
+        let bars = (0..<8).map { i in
+            Bar(openTime: start + Int64(i) * 3_600_000, open: 10, high: 12 + Double(i), low: 8, close: 11, volume: 1)
+        }
+        let p = try plots([
+            "plot(timeframe.change(\"D\") ? 1 : 0, \"day\")", "plot(timeframe.change(\"240\") ? 1 : 0, \"4h\")",
+            "levels = ta.pivot_point_levels(\"Traditional\", timeframe.change(\"D\"))",
+            "plot(array.size(levels), \"n\")", "plot(array.get(levels, 0), \"P\")",
+        ], bars: bars)
+        #expect(p["day"] == [0, 0, 0, 1, 0, 0, 0, 0])
+        #expect(p["4h"] == [0, 0, 0, 1, 0, 0, 0, 1])
+        #expect(p["n"]!.allSatisfy { $0 == 11 })
+        // The first day is bars 0–2 (high 14, low 8, last close 11): P = (14 + 8 + 11) / 3 = 11 from bar 3 on.
+        #expect(same(p["P"]!, [na, na, na, 11, 11, 11, 11, 11]))
+    }
+
     @Test func calendarFieldsInUTC() throws {
         // 2024-02-29T23:00:00Z (a Thursday), then 2024-03-01T00:00Z and 01:00Z.
         let start: Int64 = 1_709_247_600_000
