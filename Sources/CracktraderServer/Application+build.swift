@@ -14,7 +14,7 @@ public func buildApplication(
     configuration: ServerConfiguration,
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    var logger = Logger(label: "cracktrader")
+    var logger = configuration.logHandlerFactory.map { Logger(label: "cracktrader", factory: $0) } ?? Logger(label: "cracktrader")
     logger.logLevel = configuration.logLevel
 
     let dataDirectory = DataDirectory(path: configuration.dataDirectory)

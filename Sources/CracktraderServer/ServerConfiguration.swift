@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable {
     public var additionalRoutes: [RouteRegistration]
     /// Run defaults: paper speed, the clock, data sources (see `RunnerOptions`).
     public var runner: RunnerOptions
+    /// Makes the server's log handler; nil uses the process-wide `LoggingSystem` (tests capture
+    /// the log with their own to prove no secret reaches it).
+    public var logHandlerFactory: (@Sendable (String) -> any LogHandler)?
 
     public init(
         host: String = "127.0.0.1",

@@ -31,7 +31,11 @@ enum OpenAPIDocument {
         ("UNSUPPORTED_MEDIA_TYPE", 415, "The body is not declared application/json."),
         ("UPGRADE_REQUIRED", 426, "The WebSocket path was requested without an upgrade."),
         ("INTERNAL_ERROR", 500, "An unexpected server error (the log has the cause)."),
-        ("NOT_IMPLEMENTED", 422, "live or sandbox mode (real orders): not available in this version."),
+        ("NOT_IMPLEMENTED", 422, "A valid sandbox or live request: real orders are not available in this version (no venue adapter yet)."),
+        ("SANDBOX_UNAVAILABLE", 422, "exchange_config.sandbox on a venue without a sandbox (Kraken spot, sim)."),
+        ("MODE_UNAVAILABLE", 422, "mode live on a venue that offers no live trading (sim)."),
+        ("RISK_LIMIT_REQUIRED", 422, "mode live without sandbox needs max_order_notional."),
+        ("CREDENTIALS_REQUIRED", 422, "A sandbox or live run lacks a credential the venue needs (request or CRACKTRADER_<EXCHANGE>_* environment); details.missing names the fields."),
         ("STORAGE_ERROR", 503, "The database could not record the run."),
     ]
 
@@ -264,7 +268,19 @@ enum OpenAPIDocument {
                 "type": "object",
                 "required": ["strategy_name", "symbols"],
                 "properties": .object(runRequestProperties.merging([
-                    "exchange_config": ["type": "object", "description": "apiKey, secret, password, sandbox, rateLimit, enableRateLimit…; secrets are never echoed"],
+                    "exchange_config": [
+                        "type": "object", "additionalProperties": false,
+                        "description": "Exactly these keys (any other is a 400). Credentials left out are read from CRACKTRADER_<EXCHANGE>_API_KEY, _SECRET, _PASSWORD; they are never stored or echoed",
+                        "properties": [
+                            "apiKey": ["type": "string"], "secret": ["type": "string"], "password": ["type": "string"],
+                            "sandbox": ["type": "boolean", "description": "with mode live: trade on the venue's testnet"],
+                            "base_url": ["type": "string", "description": "http:// or https:// URL of another host for the venue"],
+                            "rateLimit": ["type": "number", "minimum": 0, "maximum": 3_600_000], "enableRateLimit": ["type": "boolean"],
+                        ],
+                    ],
+                    "max_order_notional": ["type": "number", "exclusiveMinimum": 0, "maximum": 1e15, "description": "Largest order notional (quote currency); required for mode live without sandbox"],
+                    "max_position_notional": ["type": "number", "exclusiveMinimum": 0, "maximum": 1e15, "description": "Largest position notional per symbol (quote currency)"],
+                    "max_daily_loss": ["type": "number", "exclusiveMinimum": 0, "maximum": 1e15, "description": "Loss since 00:00 UTC at which a run stops (quote currency)"],
                     "mode": ["type": "string", "enum": ["paper", "live"], "default": "paper"],
                     "speed": ["type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000, "description": "Market-time speed factor; default 60"],
                     "max_bars": ["type": "integer", "minimum": 1, "description": "Complete after this many bars; default: run until stopped"],

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import DataAccess
 import HTTPTypes
 import MarketData
@@ -25,6 +30,8 @@ struct RunPlan: Sendable {
     var maxBars: Int?
     /// The request as echoed in `config`, secrets masked.
     var config: JSONValue
+    /// Paper runs: the validated risk guards (echoed; see docs/live-trading.md).
+    var risk = RiskLimits()
     /// Bars the run is expected to process (backtest), for progress.
     var expectedBars: Int?
 }
@@ -43,12 +50,17 @@ public struct RunnerOptions: Sendable {
     /// Builds the data resolver from the candle store (the `serve` command adds an HTTP client
     /// for venue downloads). Nil: stored and `sim` data only.
     public var makeDataResolver: (@Sendable (CandleStore) -> DataResolver)?
+    /// Reads an environment variable: where `CRACKTRADER_<EXCHANGE>_API_KEY`, `_SECRET` and
+    /// `_PASSWORD` come from (tests inject their own).
+    public var environment: @Sendable (String) -> String?
 
     public init(
         paperSpeed: Double = 60, now: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() },
         defaultMaxPoints: Int = 2_000, maximumBars: Int = 5_000_000,
-        makeDataResolver: (@Sendable (CandleStore) -> DataResolver)? = nil
+        makeDataResolver: (@Sendable (CandleStore) -> DataResolver)? = nil,
+        environment: @escaping @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] }
     ) {
+        self.environment = environment
         self.paperSpeed = paperSpeed
         self.now = now
         self.defaultMaxPoints = defaultMaxPoints
@@ -145,26 +157,31 @@ enum RunPlanner {
         var maxBars: Int?
         var startDate: String?
         var endDate: String?
+        var requestedMode = "paper"
+        var exchangeConfig = ExchangeConfig.empty
+        var risk = RiskLimits()
         if live {
             switch string("mode", required: false) ?? "paper" {
             case "paper": mode = .paper
-            case "live":
-                throw APIError(
-                    status: .unprocessableContent, code: "NOT_IMPLEMENTED",
-                    message: "live trading (real orders) is not available in this version; use mode \"paper\"",
-                    details: ["mode": "live", "supported_modes": ["paper"]])
+            case "live": requestedMode = "live"
             case let other: fieldErrors.append(("mode", "must be \"paper\" or \"live\", got \"\(other)\""))
             }
-            switch body["exchange_config"] {
-            case .object(let config):
-                if case .bool(true)? = config["sandbox"] {
-                    throw APIError(
-                        status: .unprocessableContent, code: "NOT_IMPLEMENTED",
-                        message: "sandbox trading (orders on a venue testnet) is not available in this version; use mode \"paper\" without sandbox",
-                        details: ["mode": "sandbox", "supported_modes": ["paper"]])
+            exchangeConfig = ExchangeConfig.parse(
+                body["exchange_config"], exchange: exchange, environment: options.environment, fieldErrors: &fieldErrors)
+            if requestedMode == "paper" && exchangeConfig.sandbox {
+                fieldErrors.append(("exchange_config.sandbox", "true asks for a sandbox run (real orders on a testnet), which needs mode \"live\""))
+            }
+            for field in RiskLimits.fields {
+                guard let value = number(field), value.isFinite else { continue }
+                if value <= 0 || value > 1e15 {
+                    fieldErrors.append((field, "must be a positive number (quote currency) of at most 1e15"))
+                    continue
                 }
-            case nil, .null?: break
-            default: fieldErrors.append(("exchange_config", "must be an object"))
+                switch field {
+                case "max_order_notional": risk.maxOrderNotional = value
+                case "max_position_notional": risk.maxPositionNotional = value
+                default: risk.maxDailyLoss = value
+                }
             }
             if let value = number("speed") {
                 if value.isFinite && !(value > 0 && value <= 1_000_000_000) { fieldErrors.append(("speed", "must be in (0, 1e9]")) }
@@ -193,9 +210,12 @@ enum RunPlanner {
             var details: [String: JSONValue] = [:]
             for (field, reason) in fieldErrors where details[field] == nil { details[field] = .string(reason) }
             let summary = fieldErrors.map { "\($0.0) \($0.1)" }.joined(separator: "; ")
+            var errorDetails: [String: JSONValue] = ["fields": .object(details)]
+            if fieldErrors.contains(where: { $0.0.hasPrefix("exchange_config.") && $0.1.hasPrefix("is not an accepted key") }) {
+                errorDetails["accepted_exchange_config_keys"] = .array(ExchangeConfig.acceptedKeys.map(JSONValue.string))
+            }
             throw APIError(
-                status: .badRequest, code: "VALIDATION_ERROR", message: "invalid run request: \(summary)",
-                details: ["fields": .object(details)])
+                status: .badRequest, code: "VALIDATION_ERROR", message: "invalid run request: \(summary)", details: errorDetails)
         }
 
         // Domain checks, in a fixed order.
@@ -229,6 +249,9 @@ enum RunPlanner {
                 status: .badRequest, code: "INVALID_TIMEFRAME",
                 message: "\(capabilities.displayName) has no \(timeframe) candles; it offers \(accepted.joined(separator: " "))",
                 details: ["exchange": .string(exchange), "timeframe": .string(timeframe.rawValue), "accepted": .array(accepted.map(JSONValue.string))])
+        }
+        if requestedMode == "live" {
+            try Self.checkTrading(exchangeConfig: exchangeConfig, risk: risk, capabilities: capabilities)
         }
         if mode == .paper && exchange != SimExchange.id && options.makeDataResolver == nil {
             throw APIError(
@@ -292,10 +315,67 @@ enum RunPlanner {
             echo["speed"] = .number(speed)
             echo["max_bars"] = maxBars.map { .number(Double($0)) } ?? .null
             echo["exchange_config"] = body["exchange_config"].map(mask) ?? .object([:])
+            echo["max_order_notional"] = risk.maxOrderNotional.map(JSONValue.number) ?? .null
+            echo["max_position_notional"] = risk.maxPositionNotional.map(JSONValue.number) ?? .null
+            echo["max_daily_loss"] = risk.maxDailyLoss.map(JSONValue.number) ?? .null
         }
-        return RunPlan(
+        // Credentials are not kept: a paper run places no venue orders, and sandbox/live runs
+        // were refused above. They die with this request.
+        var plan = RunPlan(
             mode: mode, configuration: configuration, exchange: exchange, from: from, to: to, speed: speed,
             maxBars: maxBars, config: .object(echo), expectedBars: expected)
+        plan.risk = risk
+        return plan
+    }
+
+    /// `mode: live` (with `sandbox: true`, a sandbox run), after the field checks: the venue must
+    /// offer the mode, a real-money run needs `max_order_notional`, the credentials the venue asks
+    /// for must be there (request or environment) — and then, until venue adapters exist, 422
+    /// `NOT_IMPLEMENTED`. No message or detail ever contains a credential value.
+    static func checkTrading(exchangeConfig: ExchangeConfig, risk: RiskLimits, capabilities: ExchangeCapabilities) throws(APIError) {
+        let sandbox = exchangeConfig.sandbox
+        let wanted: ExchangeCapabilities.Mode = sandbox ? .sandbox : .live
+        let modes = JSONValue.array(capabilities.modes.map { .string($0.rawValue) })
+        guard capabilities.supports(wanted) else {
+            if sandbox {
+                throw APIError(
+                    status: .unprocessableContent, code: "SANDBOX_UNAVAILABLE",
+                    message: "\(capabilities.displayName) has no sandbox to trade in: \(capabilities.sandboxNotes)",
+                    details: ["exchange": .string(capabilities.id), "modes": modes])
+            }
+            throw APIError(
+                status: .unprocessableContent, code: "MODE_UNAVAILABLE",
+                message: "\(capabilities.displayName) offers no live trading; its modes are \(capabilities.modes.map(\.rawValue).joined(separator: ", "))",
+                details: ["exchange": .string(capabilities.id), "modes": modes])
+        }
+        if !sandbox && risk.maxOrderNotional == nil {
+            throw APIError(
+                status: .unprocessableContent, code: "RISK_LIMIT_REQUIRED",
+                message: "a live run (real money) needs max_order_notional: the largest order it may place, in quote currency",
+                details: ["required": ["max_order_notional"], "optional": ["max_position_notional", "max_daily_loss"]])
+        }
+        let names = ExchangeCredentials.environmentNames(exchange: capabilities.id)
+        let required = capabilities.credentialFields.map(\.name)
+        let present = Set(exchangeConfig.credentials.presentFields)
+        let missing = required.filter { !present.contains($0) }
+        if !missing.isEmpty {
+            let variables = missing.map { field -> JSONValue in
+                switch field {
+                case "apiKey": .string(names.apiKey)
+                case "secret": .string(names.secret)
+                default: .string(names.password)
+                }
+            }
+            throw APIError(
+                status: .unprocessableContent, code: "CREDENTIALS_REQUIRED",
+                message: "\(capabilities.displayName) needs \(missing.joined(separator: ", ")) in exchange_config or the environment",
+                details: ["missing": .array(missing.map(JSONValue.string)), "environment_variables": .array(variables)])
+        }
+        let what = sandbox ? "sandbox trading (orders on the \(capabilities.displayName) testnet)" : "live trading on \(capabilities.displayName)"
+        throw APIError(
+            status: .unprocessableContent, code: "NOT_IMPLEMENTED",
+            message: "the request is valid, but \(what) is not available in this version (no venue adapter yet); use mode \"paper\"",
+            details: ["mode": .string(wanted.rawValue), "supported_modes": ["paper"]])
     }
 
     static func json(_ value: ParameterValue) -> JSONValue {
