@@ -59,6 +59,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Execution",
+            dependencies: ["TradingCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
 
         .target(
             name: "ExchangeHistory",
@@ -180,6 +185,11 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: ["Storage", "TradingCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExecutionTests",
+            dependencies: ["Execution", "TradingCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
