@@ -78,7 +78,10 @@ public final class TradingViewBroker {
         /// the first one opened after it was placed flat). It never carries over to a reversed position.
         var boundDirection: TradingViewDirection? = nil
 
-        var key: String { id + "\u{1}" + (fromEntry ?? "\u{2}") }
+        /// Identifies the exit (id and from_entry); stored, since it is compared on every bar.
+        var key: String = ""
+
+        static func key(id: String, fromEntry: String?) -> String { id + "\u{1}" + (fromEntry ?? "\u{2}") }
         func matches(_ trade: OpenTrade) -> Bool {
             (fromEntry == nil || fromEntry == trade.entryId) && (boundDirection == nil || boundDirection == trade.direction)
         }
@@ -550,6 +553,7 @@ public final class TradingViewBroker {
             stop: clean(stop).map(roundToTick), trailPrice: clean(trailPrice).map(roundToTick),
             trailPoints: clean(trailPoints), trailOffset: clean(trailOffset), ocaName: ocaName, comment: comment,
             commentProfit: commentProfit, commentLoss: commentLoss, commentTrailing: commentTrailing)
+        spec.key = ExitSpec.key(id: id, fromEntry: fromEntry)
         guard spec.profit != nil || spec.limit != nil || spec.loss != nil || spec.stop != nil || spec.hasTrailing
         else { return }
         if fromEntry == nil { spec.boundDirection = positionDirection }
