@@ -151,17 +151,23 @@ extension PineCompiler {
             try self.requireStrategy("strategy.exit", at: call.location)
             let id = try call.string("id")
             let fromEntry = try self.optionalText(call, "from_entry")
-            let numbers = try ["qty", "qty_percent", "profit", "limit", "loss", "stop", "trail_price", "trail_points", "trail_offset"]
-                .map { try self.optionalNumber(call, $0) }
-            let texts = try ["oca_name", "comment", "comment_profit", "comment_loss", "comment_trailing"].map { try self.optionalText(call, $0) }
+            // One optional reader per argument, not arrays: this call usually runs on every bar.
+            let qty = try self.optionalNumber(call, "qty"), qtyPercent = try self.optionalNumber(call, "qty_percent")
+            let profit = try self.optionalNumber(call, "profit"), limit = try self.optionalNumber(call, "limit")
+            let loss = try self.optionalNumber(call, "loss"), stop = try self.optionalNumber(call, "stop")
+            let trailPrice = try self.optionalNumber(call, "trail_price"), trailPoints = try self.optionalNumber(call, "trail_points")
+            let trailOffset = try self.optionalNumber(call, "trail_offset")
+            let oca = try self.optionalText(call, "oca_name"), comment = try self.optionalText(call, "comment")
+            let commentProfit = try self.optionalText(call, "comment_profit"), commentLoss = try self.optionalText(call, "comment_loss")
+            let commentTrailing = try self.optionalText(call, "comment_trailing")
             return .void { runtime in
-                let n = numbers.map { $0?(runtime) }
-                let s = texts.map { $0?(runtime) }
                 let from = fromEntry?(runtime)
-                runtime.broker!.exit(id: id(runtime), fromEntry: from?.isEmpty == true ? nil : from, qty: n[0], qtyPercent: n[1],
-                                     profit: n[2], limit: n[3], loss: n[4], stop: n[5], trailPrice: n[6], trailPoints: n[7],
-                                     trailOffset: n[8], ocaName: s[0], comment: s[1], commentProfit: s[2], commentLoss: s[3],
-                                     commentTrailing: s[4])
+                runtime.broker!.exit(id: id(runtime), fromEntry: from?.isEmpty == true ? nil : from, qty: qty?(runtime),
+                                     qtyPercent: qtyPercent?(runtime), profit: profit?(runtime), limit: limit?(runtime),
+                                     loss: loss?(runtime), stop: stop?(runtime), trailPrice: trailPrice?(runtime),
+                                     trailPoints: trailPoints?(runtime), trailOffset: trailOffset?(runtime), ocaName: oca?(runtime),
+                                     comment: comment?(runtime), commentProfit: commentProfit?(runtime),
+                                     commentLoss: commentLoss?(runtime), commentTrailing: commentTrailing?(runtime))
             }
         }
         t["strategy.cancel"] = BuiltinFunction(parameters: ["id", "when"]) { [unowned self] call in
