@@ -1,3 +1,5 @@
+import TradingCore
+
 /// The risk guards of `POST /run/live` (top-level fields, quote currency), checked before an order
 /// leaves the process. Each is a positive number or absent.
 struct RiskLimits: Sendable, Hashable {
@@ -12,4 +14,10 @@ struct RiskLimits: Sendable, Hashable {
     static let fields = ["max_order_notional", "max_position_notional", "max_daily_loss"]
 
     var isEmpty: Bool { maxOrderNotional == nil && maxPositionNotional == nil && maxDailyLoss == nil }
+
+    /// What the simulated broker enforces at submission in paper runs; nil without either limit.
+    var orderRiskLimits: OrderRiskLimits? {
+        guard maxOrderNotional != nil || maxPositionNotional != nil else { return nil }
+        return OrderRiskLimits(maxOrderNotional: maxOrderNotional, maxPositionNotional: maxPositionNotional)
+    }
 }

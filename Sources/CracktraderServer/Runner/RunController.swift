@@ -268,7 +268,7 @@ final class RunController: Sendable {
             box = try await onEngineQueue { () throws(TradingError) -> PaperBox in
                 PaperBox(try PaperSession(
                     configuration: configuration, startTime: startTime, journal: journal,
-                    clientOrderIdPrefix: Self.clientOrderIdPrefix(runID: id)))
+                    clientOrderIdPrefix: Self.clientOrderIdPrefix(runID: id), riskLimits: plan.risk.orderRiskLimits))
             }
         } catch {
             return await finishWithoutResults(id: id, event: .fail, error: error.message, code: error.code.rawValue)

@@ -39,9 +39,11 @@ public struct PaperSession {
     ///     it is called from inside `process(bar:symbol:)` and `finish(stopped:)`, on the caller's thread.
     ///   - clientOrderIdPrefix: orders the strategy submits without a client order id get
     ///     `prefix + order id` (bracket legs always do).
+    ///   - riskLimits: checked when each order is submitted; an order over a limit is rejected
+    ///     with the reason (bracket legs, which only close, are not checked).
     public init(
         configuration: BacktestConfiguration, startTime: Int64, journal: (any OrderJournal)? = nil,
-        clientOrderIdPrefix: String? = nil
+        clientOrderIdPrefix: String? = nil, riskLimits: OrderRiskLimits? = nil
     ) throws(TradingError) {
         try configuration.validate()
         let type = try StrategyRegistry.strategyType(named: configuration.strategyName)
@@ -53,7 +55,7 @@ public struct PaperSession {
             PaperCore<S>(
                 strategy: S(parameters: parameters, symbolCount: symbols.count), symbols: symbols,
                 timeframe: configuration.timeframe, broker: configuration.brokerConfiguration, startTime: startTime,
-                journal: journal, clientOrderIdPrefix: clientOrderIdPrefix)
+                journal: journal, clientOrderIdPrefix: clientOrderIdPrefix, riskLimits: riskLimits)
         }
         self.core = open(type)
     }
@@ -141,7 +143,7 @@ struct PaperCore<S: Strategy>: PaperStepping {
 
     init(
         strategy: S, symbols: [TradingSymbol], timeframe: Timeframe, broker: BrokerConfiguration, startTime: Int64,
-        journal: (any OrderJournal)?, clientOrderIdPrefix: String?
+        journal: (any OrderJournal)?, clientOrderIdPrefix: String?, riskLimits: OrderRiskLimits?
     ) {
         self.strategy = strategy
         var context = StrategyContext(broker: SimulatedBroker(configuration: broker, symbolCount: symbols.count), symbols: symbols, timeframe: timeframe)
@@ -150,6 +152,7 @@ struct PaperCore<S: Strategy>: PaperStepping {
         context.broker.recordsFills = true
         context.broker.journal = journal
         context.broker.clientOrderIdPrefix = clientOrderIdPrefix
+        context.broker.riskLimits = riskLimits
         context.broker.begin(bar: -1, time: startTime)
         self.context = context
         self.lastTime = Array(repeating: Int64.min, count: symbols.count)

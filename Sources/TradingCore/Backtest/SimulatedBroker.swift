@@ -45,6 +45,8 @@ public struct SimulatedBroker: Sendable {
     var journal: (any OrderJournal)?
     /// Paper runs: orders without a client order id get `prefix + id` (nil in backtests).
     var clientOrderIdPrefix: String?
+    /// Paper runs: risk guards checked at submission (nil in backtests).
+    var riskLimits: OrderRiskLimits?
     /// Slippage, fee rates and timing unpacked for the hot path.
     let slippage: SlippageModel
     let fillAtClose: Bool
@@ -93,7 +95,7 @@ public struct SimulatedBroker: Sendable {
         var order = Order(id: id, request: request, createdAt: clock.now, submittedBar: currentBar)
         let index = orders.count
         // The journal sees the order before anything can happen to it (validation included).
-        if let problem = journal?.recordSubmission(order) ?? validate(request) {
+        if let problem = journal?.recordSubmission(order) ?? validate(request) ?? (riskLimits == nil ? nil : riskProblem(request)) {
             order.machine = (try? order.machine.transition(to: .rejected)) ?? order.machine
             order.reason = problem
             orders.append(order)
@@ -114,6 +116,29 @@ public struct SimulatedBroker: Sendable {
         }
         finish(id - 1, as: .cancelled, reason: reason)
         return true
+    }
+
+    /// Why `request` breaks the risk guards, or nil (see ``OrderRiskLimits`` for the estimate).
+    private func riskProblem(_ request: OrderRequest) -> String? {
+        guard let limits = riskLimits else { return nil }
+        let position = account.positions[request.symbol]
+        let reference = request.limitPrice ?? request.stopPrice ?? (position.lastPrice > 0 ? position.lastPrice : nil)
+        let notional: Double?
+        switch request.sizing {
+        case .quantity(let quantity): notional = reference.map { quantity * $0 }
+        case .cashFraction(let fraction): notional = fraction * account.cash
+        case .cashAmount(let amount): notional = amount
+        case .entirePosition: notional = reference.map { position.quantity * $0 }
+        }
+        guard let notional else { return "risk: no price seen yet to check the order against the risk limits" }
+        if let maximum = limits.maxOrderNotional, notional > maximum {
+            return "risk: order notional \(notional) exceeds max_order_notional \(maximum)"
+        }
+        if let maximum = limits.maxPositionNotional, request.side == .buy {
+            let after = position.quantity * (reference ?? 0) + notional
+            if after > maximum { return "risk: position notional would be \(after), above max_position_notional \(maximum)" }
+        }
+        return nil
     }
 
     private func validate(_ request: OrderRequest) -> String? {

@@ -65,3 +65,37 @@ struct PaperSessionTests {
         }
     }
 }
+
+@Suite("Paper session: risk limits at submission")
+struct PaperRiskLimitTests {
+    private static let symbol = try! TradingSymbol(parsing: "BTC/USDT")
+    private static let configuration = BacktestConfiguration(
+        strategyName: "BuyAndHold", parameters: [:], symbols: [symbol], timeframe: .oneHour, initialCash: 10_000)
+
+    private static func firstOrder(_ limits: OrderRiskLimits) throws -> OrderRecord? {
+        let bars = Fixtures.regimeWalk(count: 3)
+        var session = try PaperSession(configuration: configuration, startTime: bars[0].openTime, riskLimits: limits)
+        _ = session.process(bar: bars[0], symbol: symbol)
+        _ = session.process(bar: bars[1], symbol: symbol)
+        return session.orders.first.map { OrderRecord($0, symbols: [symbol]) }
+    }
+
+    @Test("an order over max_order_notional is rejected with the reason and never fills; under it, it fills")
+    func maxOrderNotional() throws {
+        // BuyAndHold spends all the cash: a 10,000 order.
+        let rejected = try #require(try Self.firstOrder(OrderRiskLimits(maxOrderNotional: 5_000)))
+        #expect(rejected.status == .rejected)
+        #expect(rejected.reason == "risk: order notional 10000.0 exceeds max_order_notional 5000.0")
+        #expect(rejected.filledQuantity == 0)
+        let filled = try #require(try Self.firstOrder(OrderRiskLimits(maxOrderNotional: 10_000)))
+        #expect(filled.status == .filled)
+    }
+
+    @Test("a buy that would take the position over max_position_notional is rejected")
+    func maxPositionNotional() throws {
+        let rejected = try #require(try Self.firstOrder(OrderRiskLimits(maxPositionNotional: 9_999.99)))
+        #expect(rejected.status == .rejected)
+        #expect(rejected.reason == "risk: position notional would be 10000.0, above max_position_notional 9999.99")
+        #expect(try Self.firstOrder(OrderRiskLimits(maxPositionNotional: 10_000))?.status == .filled)
+    }
+}
