@@ -54,10 +54,26 @@ public final class TradingViewBroker {
         var minPrice: Double
         /// Bar on which the order that opened this trade was placed.
         var orderPlacedBar: Int = -1
+        /// `entryId` interned (`name(_:)`): exits match their `from_entry` by integer.
+        var entryCode: Int = -1
+        /// The state of the exit legs applied to this trade (by exit `uid`); they go with the trade.
+        var legs: [Leg] = []
+    }
+
+    /// One exit leg's state for one trade.
+    struct Leg {
+        var uid: Int
+        var trailActive = false
+        var trailExtreme = Double.nan
+        var consumed = false
     }
 
     struct ExitSpec {
         var serial: Int
+        /// Integer identity of (id, from_entry) (`key` interned): the legs' state is keyed by it.
+        var uid: Int = -1
+        /// `fromEntry` interned; -1 without `from_entry`.
+        var fromCode: Int = -1
         var id: String
         var fromEntry: String?
         var qty: Double?
@@ -82,32 +98,22 @@ public final class TradingViewBroker {
         var key: String = ""
 
         static func key(id: String, fromEntry: String?) -> String { id + "\u{1}" + (fromEntry ?? "\u{2}") }
+        @inline(__always)
         func matches(_ trade: OpenTrade) -> Bool {
-            (fromEntry == nil || fromEntry == trade.entryId) && (boundDirection == nil || boundDirection == trade.direction)
+            (fromCode < 0 || fromCode == trade.entryCode) && (boundDirection == nil || boundDirection == trade.direction)
         }
         /// A trailing leg arms with `trail_price`/`trail_points`; a missing `trail_offset` means 0 ticks.
         var hasTrailing: Bool { trailPrice != nil || trailPoints != nil }
         var hasQuantity: Bool { qty != nil || qtyPercent != nil }
     }
 
-    struct LegKey: Hashable {
-        var spec: String
-        var trade: Int
-    }
-
-    struct LegState {
-        var trailActive = false
-        var trailExtreme = Double.nan
-        var consumed = false
-    }
-
     /// What a price event does when reached along the path.
     enum EventTarget {
         case order(serial: Int)
         case stopTrigger(serial: Int)
-        case exitLimit(spec: String, trade: Int)
-        case exitStop(spec: String, trade: Int, trailing: Bool)
-        case trailActivation(spec: String, trade: Int)
+        case exitLimit(spec: Int, trade: Int)
+        case exitStop(spec: Int, trade: Int, trailing: Bool)
+        case trailActivation(spec: Int, trade: Int)
     }
 
     struct PriceEvent {
@@ -119,10 +125,14 @@ public final class TradingViewBroker {
         var target: EventTarget
     }
 
-    @exclusivity(unchecked) private(set) var pending: [PendingOrder] = []
-    @exclusivity(unchecked) private(set) var exitSpecs: [ExitSpec] = []
-    @exclusivity(unchecked) private var legStates: [LegKey: LegState] = [:]
-    @exclusivity(unchecked) private(set) var trades: [OpenTrade] = []
+    // Any change to the orders, exits or trades invalidates the quiet band (see `pathIsQuiet`).
+    @exclusivity(unchecked) private(set) var pending: [PendingOrder] = [] { didSet { bandValid = false } }
+    @exclusivity(unchecked) private(set) var exitSpecs: [ExitSpec] = [] { didSet { bandValid = false } }
+    /// Interned names (exit keys, entry ids) → small integers; see `name(_:)`.
+    private var names: [String: Int] = [:]
+    private var nextName = 0
+    private var namesCollectAt = 64
+    @exclusivity(unchecked) private(set) var trades: [OpenTrade] = [] { didSet { bandValid = false } }
     @exclusivity(unchecked) private var closed: [TradingViewTrade] = []
     private var nextSerial = 0
     private var nextTradeSerial = 0
@@ -547,23 +557,120 @@ public final class TradingViewBroker {
                      limit: Double?, loss: Double?, stop: Double?, trailPrice: Double?, trailPoints: Double?,
                      trailOffset: Double?, ocaName: String?, comment: String?, commentProfit: String?,
                      commentLoss: String?, commentTrailing: String?) {
-        var spec = ExitSpec(
-            serial: 0, id: id, fromEntry: fromEntry, qty: clean(qty), qtyPercent: clean(qtyPercent),
-            profit: clean(profit), limit: clean(limit).map(roundToTick), loss: clean(loss),
-            stop: clean(stop).map(roundToTick), trailPrice: clean(trailPrice).map(roundToTick),
-            trailPoints: clean(trailPoints), trailOffset: clean(trailOffset), ocaName: ocaName, comment: comment,
-            commentProfit: commentProfit, commentLoss: commentLoss, commentTrailing: commentTrailing)
-        spec.key = ExitSpec.key(id: id, fromEntry: fromEntry)
-        guard spec.profit != nil || spec.limit != nil || spec.loss != nil || spec.stop != nil || spec.hasTrailing
+        let qty = clean(qty), qtyPercent = clean(qtyPercent), profit = clean(profit)
+        let limit = clean(limit).map(roundToTick), loss = clean(loss), stop = clean(stop).map(roundToTick)
+        let trailPrice = clean(trailPrice).map(roundToTick), trailPoints = clean(trailPoints)
+        let trailOffset = clean(trailOffset)
+        guard profit != nil || limit != nil || loss != nil || stop != nil || trailPrice != nil || trailPoints != nil
         else { return }
-        if fromEntry == nil { spec.boundDirection = positionDirection }
-        if let index = exitSpecs.firstIndex(where: { $0.key == spec.key }) {
-            spec.serial = exitSpecs[index].serial
-            exitSpecs[index] = spec
-        } else {
-            spec.serial = takeSerial()
+        let bound = fromEntry == nil ? positionDirection : nil
+        // The exit is identified by its key (id and from_entry). Equal ids and from_entry give equal keys, and
+        // at most one exit has a given key, so the usual repeated call is found without building the key.
+        var found: Int? = nil
+        for index in exitSpecs.indices where exitSpecs[index].id == id && exitSpecs[index].fromEntry == fromEntry {
+            found = index
+            break
+        }
+        var key: String? = nil
+        if found == nil {
+            let built = ExitSpec.key(id: id, fromEntry: fromEntry)
+            found = exitSpecs.firstIndex(where: { $0.key == built })
+            key = built
+        }
+        if let index = found, key == nil, Self.identical(exitSpecs[index].id, id),
+           Self.identical(exitSpecs[index].fromEntry, fromEntry),
+           Self.same(exitSpecs[index].qty, qty), Self.same(exitSpecs[index].qtyPercent, qtyPercent),
+           Self.same(exitSpecs[index].profit, profit), Self.same(exitSpecs[index].limit, limit),
+           Self.same(exitSpecs[index].loss, loss), Self.same(exitSpecs[index].stop, stop),
+           Self.same(exitSpecs[index].trailPrice, trailPrice), Self.same(exitSpecs[index].trailPoints, trailPoints),
+           Self.same(exitSpecs[index].trailOffset, trailOffset), exitSpecs[index].boundDirection == bound,
+           Self.identical(exitSpecs[index].ocaName, ocaName), Self.identical(exitSpecs[index].comment, comment),
+           Self.identical(exitSpecs[index].commentProfit, commentProfit),
+           Self.identical(exitSpecs[index].commentLoss, commentLoss),
+           Self.identical(exitSpecs[index].commentTrailing, commentTrailing) {
+            // The usual call on every bar, repeating the exit exactly: nothing to store.
+            return
+        }
+        if let index = found {
+            // Modified in place: same serial, key (equal) and identity; everything else from this call.
+            exitSpecs[index].id = id
+            exitSpecs[index].fromEntry = fromEntry
+            exitSpecs[index].qty = qty
+            exitSpecs[index].qtyPercent = qtyPercent
+            exitSpecs[index].profit = profit
+            exitSpecs[index].limit = limit
+            exitSpecs[index].loss = loss
+            exitSpecs[index].stop = stop
+            exitSpecs[index].trailPrice = trailPrice
+            exitSpecs[index].trailPoints = trailPoints
+            exitSpecs[index].trailOffset = trailOffset
+            exitSpecs[index].ocaName = ocaName
+            exitSpecs[index].comment = comment
+            exitSpecs[index].commentProfit = commentProfit
+            exitSpecs[index].commentLoss = commentLoss
+            exitSpecs[index].commentTrailing = commentTrailing
+            exitSpecs[index].boundDirection = bound
+            if key != nil {
+                // Found by key alone (ids containing the key's separators): from_entry may differ.
+                collectNamesIfNeeded()
+                exitSpecs[index].fromCode = fromEntry.map(name) ?? -1
+            }
+        } else if let key {
+            collectNamesIfNeeded()
+            var spec = ExitSpec(
+                serial: takeSerial(), id: id, fromEntry: fromEntry, qty: qty, qtyPercent: qtyPercent,
+                profit: profit, limit: limit, loss: loss, stop: stop, trailPrice: trailPrice,
+                trailPoints: trailPoints, trailOffset: trailOffset, ocaName: ocaName, comment: comment,
+                commentProfit: commentProfit, commentLoss: commentLoss, commentTrailing: commentTrailing)
+            spec.boundDirection = bound
+            spec.key = key
+            spec.uid = name(key)
+            spec.fromCode = fromEntry.map(name) ?? -1
             exitSpecs.append(spec)
         }
+    }
+
+    /// Whether storing `b` over `a` would change nothing: the same string storage (or the same small string,
+    /// or both nil). Equal strings in different storage count as different (they may differ in code units).
+    @inline(__always)
+    private static func identical(_ a: String?, _ b: String?) -> Bool {
+        unsafeBitCast(a, to: (UInt64, UInt64).self) == unsafeBitCast(b, to: (UInt64, UInt64).self)
+    }
+
+    /// Bit-for-bit equality of two optional numbers (0.0 and -0.0 differ).
+    @inline(__always)
+    private static func same(_ a: Double?, _ b: Double?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case let (x?, y?): return x.bitPattern == y.bitPattern
+        default: return false
+        }
+    }
+
+    /// The integer for `string`: equal strings (as `==` compares them) get equal integers for as long as an
+    /// exit or an open trade refers to them.
+    private func name(_ string: String) -> Int {
+        if let code = names[string] { return code }
+        nextName += 1
+        names[string] = nextName
+        return nextName
+    }
+
+    /// Forgets the names no exit and no open trade refers to any more, once the table has doubled (called
+    /// before interning, so a name being interned is never dropped).
+    private func collectNamesIfNeeded() {
+        guard names.count >= namesCollectAt else { return }
+        var live = Set<Int>()
+        for spec in exitSpecs {
+            live.insert(spec.uid)
+            live.insert(spec.fromCode)
+        }
+        for trade in trades {
+            live.insert(trade.entryCode)
+            for leg in trade.legs { live.insert(leg.uid) }
+        }
+        names = names.filter { live.contains($0.value) }
+        namesCollectAt = max(64, 2 * names.count)
     }
 
     /// `strategy.cancel`: removes the unfilled entry/order orders and exit orders named `id`.
@@ -631,12 +738,123 @@ public final class TradingViewBroker {
         let highFirst = (bar.high - open) < (open - bar.low)
         let first = highFirst ? bar.high : bar.low
         let second = highFirst ? bar.low : bar.high
+        let close = bar.close
+        if pathIsQuiet(open, first, second, close) {
+            // No order or exit level lies within the bar's range: the walks below would fire nothing and
+            // only visit their end points (pruning and the margin check at the open in between).
+            mark = open
+            visit(open)
+            pruneExits()
+            if usesMargin { marginCall(at: open) }
+            mark = first
+            visit(first)
+            mark = second
+            visit(second)
+            mark = close
+            visit(close)
+            return
+        }
         walk(from: open, to: open)
         pruneExits()
         if usesMargin { marginCall(at: open) }
         walk(from: open, to: first)
         walk(from: first, to: second)
         walk(from: second, to: bar.close)
+    }
+
+    // MARK: Quiet bars
+
+    /// Whether `bandLow` / `bandHigh` / `bandTrails` describe the current orders, exits and trades.
+    @exclusivity(unchecked) private var bandValid = false
+    /// Every price-order or exit level that fires when price falls to it is ≤ `bandLow`, every one that fires
+    /// when price rises to it ≥ `bandHigh` (NaN: unknown), except the armed trailing stops in `bandTrails`
+    /// (trade index, leg index, exit index), whose level moves with the price.
+    @exclusivity(unchecked) private var bandLow = -Double.infinity
+    @exclusivity(unchecked) private var bandHigh = Double.infinity
+    @exclusivity(unchecked) private var bandTrails: [(trade: Int, leg: Int, spec: Int)] = []
+
+    /// Whether the path through these points (all finite) can reach no price order and no exit level, so that
+    /// walking it would fire nothing. Conservative: false whenever in doubt.
+    @inline(__always)
+    private func pathIsQuiet(_ a: Double, _ b: Double, _ c: Double, _ d: Double) -> Bool {
+        guard (a - a) + (b - b) + (c - c) + (d - d) == 0 else { return false }
+        let lo = min(min(a, b), min(c, d))
+        let hi = max(max(a, b), max(c, d))
+        if !bandValid { rebuildBand() }
+        guard lo > bandLow, hi < bandHigh else { return false }
+        return bandTrails.isEmpty || trailsQuiet(lo: lo, hi: hi)
+    }
+
+    /// The armed trailing stops cannot be reached inside [lo, hi]: a long's stop trails the highest price,
+    /// which stays ≤ max(extreme, hi) on this path (a short's mirrors it), and the level is monotonic in it.
+    @inline(never)
+    private func trailsQuiet(lo: Double, hi: Double) -> Bool {
+        for entry in bandTrails {
+            let t = entry.trade
+            let sign = trades[t].direction.sign
+            let extreme = trades[t].legs[entry.leg].trailExtreme
+            let offset = exitSpecs[entry.spec].trailOffset ?? 0
+            if trades[t].direction == .long {
+                let best = hi > extreme ? hi : extreme
+                let level = roundToTick(best - sign * offset * tick)
+                if !(lo > level) { return false }
+            } else {
+                let best = lo < extreme ? lo : extreme
+                let level = roundToTick(best - sign * offset * tick)
+                if !(hi < level) { return false }
+            }
+        }
+        return true
+    }
+
+    /// Gathers the levels `firstEvent` would consider (every price order, whatever bar placed it).
+    @inline(never)
+    private func rebuildBand() {
+        var low = -Double.infinity
+        var high = Double.infinity
+        @inline(__always) func falls(_ level: Double) { if level.isNaN || level > low { low = level } }
+        @inline(__always) func rises(_ level: Double) { if level.isNaN || level < high { high = level } }
+        bandTrails.removeAll(keepingCapacity: true)
+        let through = Double(max(0, properties.backtestFillLimitsAssumption)) * tick
+        for o in pending.indices where pending[o].isPriceOrder {
+            let kind = pending[o].kind
+            let buy = kind == .entry || kind == .order ? pending[o].direction == .long : true
+            if let stop = pending[o].stop, !pending[o].stopTriggered {
+                if buy { rises(stop) } else { falls(stop) }
+            } else if let limit = pending[o].limit {
+                if buy { falls(limit - through) } else { rises(limit + through) }
+            }
+        }
+        for s in exitSpecs.indices {
+            let uid = exitSpecs[s].uid
+            let hasTrailing = exitSpecs[s].hasTrailing
+            for t in trades.indices where specMatches(s, t) {
+                var trailActive = false
+                var legAt = -1
+                if let l = legIndex(uid, trade: t) {
+                    if trades[t].legs[l].consumed { continue }
+                    trailActive = trades[t].legs[l].trailActive
+                    legAt = l
+                }
+                let long = trades[t].direction == .long
+                // The fixed levels (the trailing stop, when armed, is bounded separately).
+                let levels = legLevels(s, t, trailActive: false, trailExtreme: .nan)
+                if let limit = levels.limit {
+                    if long { rises(limit + through) } else { falls(limit - through) }
+                }
+                if let stop = levels.stop {
+                    if long { falls(stop) } else { rises(stop) }
+                }
+                if trailActive {
+                    bandTrails.append((trade: t, leg: legAt, spec: s))
+                } else if hasTrailing, let activation = trailActivation(s, t) {
+                    if long { rises(activation) } else { falls(activation) }
+                }
+            }
+        }
+        bandLow = low
+        bandHigh = high
+        bandValid = true
     }
 
     /// The id of the entry/order order being filled: it still counts as a pending entry for exits waiting on it.
@@ -690,18 +908,60 @@ public final class TradingViewBroker {
     }
 
     /// Records a visited price for the open trades' run-up/drawdown and the trailing stops' extremes.
+    @inline(__always)
     private func visit(_ price: Double) {
         guard price.isFinite else { return }
         if price > pathHigh { pathHigh = price }
         if price < pathLow { pathLow = price }
-        guard !legStates.isEmpty else { return }
-        for key in Array(legStates.keys) where legStates[key]!.trailActive {
-            guard let trade = trades.first(where: { $0.serial == key.trade }) else { continue }
-            let extreme = legStates[key]!.trailExtreme
-            if trade.direction == .long ? price > extreme : price < extreme {
-                legStates[key]!.trailExtreme = price
+        if activeTrails > 0 { visitTrails(price) }
+    }
+
+    /// Number of armed trailing legs on the open trades.
+    @exclusivity(unchecked) private var activeTrails = 0
+
+    @inline(never)
+    private func visitTrails(_ price: Double) {
+        for t in trades.indices where !trades[t].legs.isEmpty {
+            let long = trades[t].direction == .long
+            for l in trades[t].legs.indices where trades[t].legs[l].trailActive {
+                let extreme = trades[t].legs[l].trailExtreme
+                if long ? price > extreme : price < extreme {
+                    trades[t].legs[l].trailExtreme = price
+                }
             }
         }
+    }
+
+    /// The index of exit `uid`'s leg state in open trade `t`, or nil (a fresh leg).
+    @inline(__always)
+    private func legIndex(_ uid: Int, trade t: Int) -> Int? {
+        var l = 0
+        let count = trades[t].legs.count
+        while l < count {
+            if trades[t].legs[l].uid == uid { return l }
+            l += 1
+        }
+        return nil
+    }
+
+    @inline(__always)
+    private func tradeIndex(serial: Int) -> Int? {
+        var t = 0
+        let count = trades.count
+        while t < count {
+            if trades[t].serial == serial { return t }
+            t += 1
+        }
+        return nil
+    }
+
+    /// `exitSpecs[s].matches(trades[t])`, reading the fields in place.
+    @inline(__always)
+    private func specMatches(_ s: Int, _ t: Int) -> Bool {
+        let from = exitSpecs[s].fromCode
+        if from >= 0 && from != trades[t].entryCode { return false }
+        guard let bound = exitSpecs[s].boundDirection else { return true }
+        return bound == trades[t].direction
     }
 
     /// Walks one monotonic segment of the intrabar path, firing events in the order price reaches them.
@@ -722,6 +982,7 @@ public final class TradingViewBroker {
 
     /// The price at which a condition first holds along [from, to], or nil.
     /// `above`: the condition is "price ≥ level" (else "price ≤ level").
+    @inline(__always)
     private func reach(_ level: Double, above: Bool, from: Double, to: Double) -> Double? {
         if above {
             if from >= level { return from }
@@ -735,21 +996,26 @@ public final class TradingViewBroker {
 
     private func firstEvent(from: Double, to: Double) -> PriceEvent? {
         if pending.isEmpty && exitSpecs.isEmpty { return nil }
-        var best: PriceEvent? = nil
+        var best = PriceEvent(price: 0, fill: 0, priority: 0, target: .order(serial: 0))
+        var found = false
         let rising = to >= from
+        @inline(__always)
         func consider(_ price: Double?, _ priority: Int, _ target: EventTarget, fill: Double? = nil) {
             guard let price else { return }
-            let event = PriceEvent(price: price, fill: fill ?? price, priority: priority, target: target)
-            if let current = best {
-                let earlier = rising ? price < current.price : price > current.price
-                if earlier || (price == current.price && priority < current.priority) { best = event }
+            if found {
+                let earlier = rising ? price < best.price : price > best.price
+                if earlier || (price == best.price && priority < best.priority) {
+                    best = PriceEvent(price: price, fill: fill ?? price, priority: priority, target: target)
+                }
             } else {
-                best = event
+                best = PriceEvent(price: price, fill: fill ?? price, priority: priority, target: target)
+                found = true
             }
         }
         // backtest_fill_limits_assumption: a limit fills inside the bar only once price goes through it by
         // N ticks, and then at the limit price; already through it at a point (a gap), it fills there.
         let through = Double(max(0, properties.backtestFillLimitsAssumption)) * tick
+        @inline(__always)
         func considerLimit(_ limit: Double, buy: Bool, _ priority: Int, _ target: EventTarget) {
             let trigger = buy ? limit - through : limit + through
             guard let x = reach(trigger, above: !buy, from: from, to: to) else { return }
@@ -757,68 +1023,99 @@ public final class TradingViewBroker {
             consider(x, priority, target, fill: atStart ? x : limit)
         }
         // Ties at one price go to the order placed first (serial × 4; an exit's legs take +0…+2).
-        for order in pending where order.isPriceOrder && order.placedBar < barIndex {
-            let buy = order.kind == .entry || order.kind == .order ? order.direction == .long : true
-            if let stop = order.stop, !order.stopTriggered {
-                consider(reach(stop, above: buy, from: from, to: to), order.serial * 4,
-                         order.limit == nil ? .order(serial: order.serial) : .stopTrigger(serial: order.serial))
-            } else if let limit = order.limit {
-                considerLimit(limit, buy: buy, order.serial * 4, .order(serial: order.serial))
+        let current = barIndex
+        for o in pending.indices where pending[o].isPriceOrder && pending[o].placedBar < current {
+            let kind = pending[o].kind
+            let buy = kind == .entry || kind == .order ? pending[o].direction == .long : true
+            let serial = pending[o].serial
+            if let stop = pending[o].stop, !pending[o].stopTriggered {
+                consider(reach(stop, above: buy, from: from, to: to), serial * 4,
+                         pending[o].limit == nil ? .order(serial: serial) : .stopTrigger(serial: serial))
+            } else if let limit = pending[o].limit {
+                considerLimit(limit, buy: buy, serial * 4, .order(serial: serial))
             }
         }
-        for spec in exitSpecs {
-            for trade in trades where spec.matches(trade) {
-                let key = LegKey(spec: spec.key, trade: trade.serial)
-                let state = legStates[key] ?? LegState()
-                if state.consumed { continue }
-                let long = trade.direction == .long
-                let levels = legLevels(spec, trade, state)
+        for s in exitSpecs.indices {
+            let uid = exitSpecs[s].uid
+            let priority = exitSpecs[s].serial * 4
+            let hasTrailing = exitSpecs[s].hasTrailing
+            for t in trades.indices where specMatches(s, t) {
+                var trailActive = false
+                var trailExtreme = Double.nan
+                if let l = legIndex(uid, trade: t) {
+                    if trades[t].legs[l].consumed { continue }
+                    trailActive = trades[t].legs[l].trailActive
+                    trailExtreme = trades[t].legs[l].trailExtreme
+                }
+                let long = trades[t].direction == .long
+                let serial = trades[t].serial
+                let levels = legLevels(s, t, trailActive: trailActive, trailExtreme: trailExtreme)
                 // Exit legs sell a long (limit above, stop below) and buy back a short.
                 if let limit = levels.limit {
-                    considerLimit(limit, buy: !long, spec.serial * 4, .exitLimit(spec: spec.key, trade: trade.serial))
+                    considerLimit(limit, buy: !long, priority, .exitLimit(spec: uid, trade: serial))
                 }
                 if let stop = levels.stop {
-                    consider(reach(stop, above: !long, from: from, to: to), spec.serial * 4 + 1,
-                             .exitStop(spec: spec.key, trade: trade.serial, trailing: levels.stopIsTrailing))
+                    consider(reach(stop, above: !long, from: from, to: to), priority + 1,
+                             .exitStop(spec: uid, trade: serial, trailing: levels.stopIsTrailing))
                 }
-                if spec.hasTrailing, !state.trailActive, let activation = trailActivation(spec, trade) {
-                    consider(reach(activation, above: long, from: from, to: to), spec.serial * 4 + 2,
-                             .trailActivation(spec: spec.key, trade: trade.serial))
+                if hasTrailing, !trailActive, let activation = trailActivation(s, t) {
+                    consider(reach(activation, above: long, from: from, to: to), priority + 2,
+                             .trailActivation(spec: uid, trade: serial))
                 }
             }
         }
-        return best
+        return found ? best : nil
     }
 
-    private func trailActivation(_ spec: ExitSpec, _ trade: OpenTrade) -> Double? {
-        let sign = trade.direction.sign
-        var candidates: [Double] = []
-        if let price = spec.trailPrice { candidates.append(price) }
-        if let points = spec.trailPoints { candidates.append(roundToTick(trade.entryPrice + sign * points * tick)) }
-        guard !candidates.isEmpty else { return nil }
-        // The level reached first: the lower one for a long, the higher for a short.
-        return trade.direction == .long ? candidates.min() : candidates.max()
-    }
-
-    private func legLevels(_ spec: ExitSpec, _ trade: OpenTrade, _ state: LegState)
-        -> (limit: Double?, stop: Double?, stopIsTrailing: Bool) {
-        let long = trade.direction == .long
-        let sign = trade.direction.sign
-        var limits: [Double] = []
-        if let limit = spec.limit { limits.append(limit) }
-        if let profit = spec.profit { limits.append(roundToTick(trade.entryPrice + sign * profit * tick)) }
-        var stops: [Double] = []
-        if let stop = spec.stop { stops.append(stop) }
-        if let loss = spec.loss { stops.append(roundToTick(trade.entryPrice - sign * loss * tick)) }
-        var trailing: Double? = nil
-        if state.trailActive {
-            trailing = roundToTick(state.trailExtreme - sign * (spec.trailOffset ?? 0) * tick)
+    /// The trailing stop's activation level for exit `s` on trade `t`: the level reached first of
+    /// `trail_price` and `trail_points` (the lower one for a long, the higher for a short).
+    @inline(__always)
+    private func trailActivation(_ s: Int, _ t: Int) -> Double? {
+        let long = trades[t].direction == .long
+        var level = exitSpecs[s].trailPrice
+        if let points = exitSpecs[s].trailPoints {
+            let sign = trades[t].direction.sign
+            let byPoints = roundToTick(trades[t].entryPrice + sign * points * tick)
+            // As `[trail_price, byPoints].min()` / `.max()`.
+            if let price = level {
+                level = long ? (byPoints < price ? byPoints : price) : (price < byPoints ? byPoints : price)
+            } else {
+                level = byPoints
+            }
         }
-        // The level hit first: for a long the lower take-profit and the higher stop.
-        let limit = long ? limits.min() : limits.max()
-        var stop = long ? stops.max() : stops.min()
+        return level
+    }
+
+    /// The take-profit and stop levels of exit `s` on trade `t` (the trailing stop when armed and tighter).
+    @inline(__always)
+    private func legLevels(_ s: Int, _ t: Int, trailActive: Bool, trailExtreme: Double)
+        -> (limit: Double?, stop: Double?, stopIsTrailing: Bool) {
+        let long = trades[t].direction == .long
+        let sign = trades[t].direction.sign
+        let entryPrice = trades[t].entryPrice
+        // The level hit first: for a long the lower take-profit and the higher stop (as `[a, b].min()` /
+        // `.max()`: the first unless the second is strictly beyond it).
+        var limit = exitSpecs[s].limit
+        if let profit = exitSpecs[s].profit {
+            let level = roundToTick(entryPrice + sign * profit * tick)
+            if let current = limit {
+                limit = long ? (level < current ? level : current) : (current < level ? level : current)
+            } else {
+                limit = level
+            }
+        }
+        var stop = exitSpecs[s].stop
+        if let loss = exitSpecs[s].loss {
+            let level = roundToTick(entryPrice - sign * loss * tick)
+            if let current = stop {
+                stop = long ? (current < level ? level : current) : (level < current ? level : current)
+            } else {
+                stop = level
+            }
+        }
         var isTrailing = false
-        if let trailing {
+        if trailActive {
+            let trailing = roundToTick(trailExtreme - sign * (exitSpecs[s].trailOffset ?? 0) * tick)
             if let current = stop {
                 if long ? trailing > current : trailing < current {
                     stop = trailing
@@ -842,30 +1139,36 @@ public final class TradingViewBroker {
         case .stopTrigger(let serial):
             guard let index = pending.firstIndex(where: { $0.serial == serial }) else { return }
             pending[index].stopTriggered = true
-        case .exitLimit(let specKey, let tradeSerial):
-            fireExit(specKey: specKey, tradeSerial: tradeSerial, price: event.fill, kind: .profit)
-        case .exitStop(let specKey, let tradeSerial, let trailing):
-            fireExit(specKey: specKey, tradeSerial: tradeSerial, price: event.price,
+        case .exitLimit(let uid, let tradeSerial):
+            fireExit(uid: uid, tradeSerial: tradeSerial, price: event.fill, kind: .profit)
+        case .exitStop(let uid, let tradeSerial, let trailing):
+            fireExit(uid: uid, tradeSerial: tradeSerial, price: event.price,
                      kind: trailing ? .trailing : .loss)
-        case .trailActivation(let specKey, let tradeSerial):
-            let key = LegKey(spec: specKey, trade: tradeSerial)
-            var state = legStates[key] ?? LegState()
-            state.trailActive = true
-            state.trailExtreme = event.price
-            legStates[key] = state
+        case .trailActivation(let uid, let tradeSerial):
+            guard let t = tradeIndex(serial: tradeSerial) else { return }
+            if let l = legIndex(uid, trade: t) {
+                if !trades[t].legs[l].trailActive { activeTrails += 1 }
+                trades[t].legs[l].trailActive = true
+                trades[t].legs[l].trailExtreme = event.price
+            } else {
+                trades[t].legs.append(Leg(uid: uid, trailActive: true, trailExtreme: event.price))
+                activeTrails += 1
+            }
         }
     }
 
     enum ExitKind { case profit, loss, trailing }
 
-    private func fireExit(specKey: String, tradeSerial: Int, price: Double, kind: ExitKind) {
-        guard let spec = exitSpecs.first(where: { $0.key == specKey }),
-              let tradeIndex = trades.firstIndex(where: { $0.serial == tradeSerial }) else { return }
+    private func fireExit(uid: Int, tradeSerial: Int, price: Double, kind: ExitKind) {
+        guard let specIndex = exitSpecs.firstIndex(where: { $0.uid == uid }),
+              let tradeIndex = tradeIndex(serial: tradeSerial) else { return }
+        let spec = exitSpecs[specIndex]
         let trade = trades[tradeIndex]
-        let key = LegKey(spec: specKey, trade: tradeSerial)
-        var state = legStates[key] ?? LegState()
-        state.consumed = true
-        legStates[key] = state
+        if let l = legIndex(uid, trade: tradeIndex) {
+            trades[tradeIndex].legs[l].consumed = true
+        } else {
+            trades[tradeIndex].legs.append(Leg(uid: uid, consumed: true))
+        }
 
         let qty = legQuantity(spec, trade)
         guard qty > 0 else { return }
@@ -905,7 +1208,7 @@ public final class TradingViewBroker {
             qty = reservedSlice(spec, trade)
         } else {
             qty = trade.originalQuantity
-            for other in exitSpecs where other.key != spec.key && other.hasQuantity && other.matches(trade) {
+            for other in exitSpecs where other.uid != spec.uid && other.hasQuantity && other.matches(trade) {
                 qty -= reservedSlice(other, trade)
             }
             qty = max(0, qty)
@@ -1027,11 +1330,13 @@ public final class TradingViewBroker {
             let fee = commission(qty: qty, price: price, orderShare: total > 0 ? qty / total : 1)
             nextTradeSerial += 1
             flushPath()
+            collectNamesIfNeeded()
+            let entryCode = name(order.id)
             trades.append(OpenTrade(
                 serial: nextTradeSerial, entryId: order.id, entryComment: order.comment, entryBarIndex: barIndex,
                 entryTime: bar.openTime, entryPrice: price, direction: side, quantity: qty, originalQuantity: qty,
                 entryCommission: fee,
-                maxPrice: price, minPrice: price, orderPlacedBar: order.placedBar))
+                maxPrice: price, minPrice: price, orderPlacedBar: order.placedBar, entryCode: entryCode))
             tradesChanged()
             for index in exitSpecs.indices where exitSpecs[index].fromEntry == nil && exitSpecs[index].boundDirection == nil {
                 exitSpecs[index].boundDirection = side
@@ -1123,11 +1428,10 @@ public final class TradingViewBroker {
         else if profit < 0 { grossLossSum -= profit; losses += 1 }
         else { evens += 1 }
         if whole {
-            let serial = trade.serial
-            trades.remove(at: index)
-            if !legStates.isEmpty {
-                for key in legStates.keys where key.trade == serial { legStates[key] = nil }
+            if activeTrails > 0 {
+                for leg in trade.legs where leg.trailActive { activeTrails -= 1 }
             }
+            trades.remove(at: index)
         } else {
             trades[index].quantity -= part
             trades[index].entryCommission -= entryFee
@@ -1156,6 +1460,20 @@ public final class TradingViewBroker {
     /// Drops exit orders that no longer have an open trade or a pending entry to attach to.
     private func pruneExits() {
         guard !exitSpecs.isEmpty else { return }
+        // Usually every exit still has its trade: nothing to remove, nothing to rebuild.
+        var keepsAll = true
+        for s in exitSpecs.indices {
+            var attached = false
+            for t in trades.indices where specMatches(s, t) {
+                attached = true
+                break
+            }
+            if !attached {
+                keepsAll = false
+                break
+            }
+        }
+        if keepsAll { return }
         exitSpecs.removeAll { spec in
             if trades.contains(where: { spec.matches($0) }) { return false }
             if spec.fromEntry == nil && spec.boundDirection != nil { return true }
