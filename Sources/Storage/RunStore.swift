@@ -79,7 +79,7 @@ public struct StoredResults: Sendable, Hashable {
     public var resultsJSON: String
 }
 
-/// Run records: `runs`, `run_orders`, `run_trades`, `run_equity`, `run_results`.
+/// Run records: `runs`, `run_orders`, `run_trades`, `run_fills`, `run_equity`, `run_results`.
 ///
 /// Writes that record a run's lifecycle (`insertRun`, `updateStatus`, `saveResults`,
 /// `markInterruptedRuns`) commit with `synchronous=FULL`: when they return, the change is on disk.
@@ -229,7 +229,7 @@ public struct RunStore: Sendable {
         }
     }
 
-    /// Deletes a run and (by cascade) its orders, trades, equity and results. False when absent.
+    /// Deletes a run and (by cascade) its orders, trades, fills, equity and results. False when absent.
     @discardableResult
     public func deleteRun(id: String) async throws -> Bool {
         try await database.write(durable: true) { connection in
