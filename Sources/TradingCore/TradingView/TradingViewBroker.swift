@@ -126,13 +126,16 @@ public final class TradingViewBroker {
     }
 
     // Any change to the orders, exits or trades invalidates the quiet band (see `pathIsQuiet`).
-    @exclusivity(unchecked) private(set) var pending: [PendingOrder] = [] { didSet { bandValid = false } }
-    @exclusivity(unchecked) private(set) var exitSpecs: [ExitSpec] = [] { didSet { bandValid = false } }
+    @exclusivity(unchecked) private(set) var pending: [PendingOrder] = [] { didSet { stateVersion &+= 1 } }
+    @exclusivity(unchecked) private(set) var exitSpecs: [ExitSpec] = [] { didSet { stateVersion &+= 1 } }
     /// Interned names (exit keys, entry ids) → small integers; see `name(_:)`.
     private var names: [String: Int] = [:]
     private var nextName = 0
     private var namesCollectAt = 64
-    @exclusivity(unchecked) private(set) var trades: [OpenTrade] = [] { didSet { bandValid = false } }
+    @exclusivity(unchecked) private(set) var trades: [OpenTrade] = [] { didSet { stateVersion &+= 1 } }
+    /// Bumped by any change to `pending`, `exitSpecs` or `trades`: results derived from them are cached with
+    /// the version they were computed at.
+    @exclusivity(unchecked) private var stateVersion = 0
     @exclusivity(unchecked) private var closed: [TradingViewTrade] = []
     private var nextSerial = 0
     private var nextTradeSerial = 0
@@ -557,13 +560,6 @@ public final class TradingViewBroker {
                      limit: Double?, loss: Double?, stop: Double?, trailPrice: Double?, trailPoints: Double?,
                      trailOffset: Double?, ocaName: String?, comment: String?, commentProfit: String?,
                      commentLoss: String?, commentTrailing: String?) {
-        let qty = clean(qty), qtyPercent = clean(qtyPercent), profit = clean(profit)
-        let limit = clean(limit).map(roundToTick), loss = clean(loss), stop = clean(stop).map(roundToTick)
-        let trailPrice = clean(trailPrice).map(roundToTick), trailPoints = clean(trailPoints)
-        let trailOffset = clean(trailOffset)
-        guard profit != nil || limit != nil || loss != nil || stop != nil || trailPrice != nil || trailPoints != nil
-        else { return }
-        let bound = fromEntry == nil ? positionDirection : nil
         // The exit is identified by its key (id and from_entry). Equal ids and from_entry give equal keys, and
         // at most one exit has a given key, so the usual repeated call is found without building the key.
         var found: Int? = nil
@@ -571,25 +567,35 @@ public final class TradingViewBroker {
             found = index
             break
         }
+        if let index = found, Self.identical(exitSpecs[index].id, id),
+           Self.identical(exitSpecs[index].fromEntry, fromEntry),
+           exitSpecs[index].boundDirection == (fromEntry == nil ? positionDirection : nil),
+           Self.sameClean(exitSpecs[index].qty, qty), Self.sameClean(exitSpecs[index].qtyPercent, qtyPercent),
+           Self.sameClean(exitSpecs[index].profit, profit), Self.sameClean(exitSpecs[index].loss, loss),
+           Self.sameClean(exitSpecs[index].trailPoints, trailPoints),
+           Self.sameClean(exitSpecs[index].trailOffset, trailOffset),
+           Self.same(exitSpecs[index].limit, clean(limit).map(roundToTick)),
+           Self.same(exitSpecs[index].stop, clean(stop).map(roundToTick)),
+           Self.same(exitSpecs[index].trailPrice, clean(trailPrice).map(roundToTick)),
+           Self.identical(exitSpecs[index].ocaName, ocaName), Self.identical(exitSpecs[index].comment, comment),
+           Self.identical(exitSpecs[index].commentProfit, commentProfit),
+           Self.identical(exitSpecs[index].commentLoss, commentLoss),
+           Self.identical(exitSpecs[index].commentTrailing, commentTrailing) {
+            // The usual call on every bar, repeating the exit exactly (so it has a level): nothing to store.
+            return
+        }
+        let qty = clean(qty), qtyPercent = clean(qtyPercent), profit = clean(profit)
+        let limit = clean(limit).map(roundToTick), loss = clean(loss), stop = clean(stop).map(roundToTick)
+        let trailPrice = clean(trailPrice).map(roundToTick), trailPoints = clean(trailPoints)
+        let trailOffset = clean(trailOffset)
+        guard profit != nil || limit != nil || loss != nil || stop != nil || trailPrice != nil || trailPoints != nil
+        else { return }
+        let bound = fromEntry == nil ? positionDirection : nil
         var key: String? = nil
         if found == nil {
             let built = ExitSpec.key(id: id, fromEntry: fromEntry)
             found = exitSpecs.firstIndex(where: { $0.key == built })
             key = built
-        }
-        if let index = found, key == nil, Self.identical(exitSpecs[index].id, id),
-           Self.identical(exitSpecs[index].fromEntry, fromEntry),
-           Self.same(exitSpecs[index].qty, qty), Self.same(exitSpecs[index].qtyPercent, qtyPercent),
-           Self.same(exitSpecs[index].profit, profit), Self.same(exitSpecs[index].limit, limit),
-           Self.same(exitSpecs[index].loss, loss), Self.same(exitSpecs[index].stop, stop),
-           Self.same(exitSpecs[index].trailPrice, trailPrice), Self.same(exitSpecs[index].trailPoints, trailPoints),
-           Self.same(exitSpecs[index].trailOffset, trailOffset), exitSpecs[index].boundDirection == bound,
-           Self.identical(exitSpecs[index].ocaName, ocaName), Self.identical(exitSpecs[index].comment, comment),
-           Self.identical(exitSpecs[index].commentProfit, commentProfit),
-           Self.identical(exitSpecs[index].commentLoss, commentLoss),
-           Self.identical(exitSpecs[index].commentTrailing, commentTrailing) {
-            // The usual call on every bar, repeating the exit exactly: nothing to store.
-            return
         }
         if let index = found {
             // Modified in place: same serial, key (equal) and identity; everything else from this call.
@@ -635,6 +641,16 @@ public final class TradingViewBroker {
     @inline(__always)
     private static func identical(_ a: String?, _ b: String?) -> Bool {
         unsafeBitCast(a, to: (UInt64, UInt64).self) == unsafeBitCast(b, to: (UInt64, UInt64).self)
+    }
+
+    /// `same(stored, clean(raw))` without building the cleaned optional.
+    @inline(__always)
+    private static func sameClean(_ stored: Double?, _ raw: Double?) -> Bool {
+        if let raw, raw.isFinite {
+            guard let stored else { return false }
+            return stored.bitPattern == raw.bitPattern
+        }
+        return stored == nil
     }
 
     /// Bit-for-bit equality of two optional numbers (0.0 and -0.0 differ).
@@ -764,8 +780,8 @@ public final class TradingViewBroker {
 
     // MARK: Quiet bars
 
-    /// Whether `bandLow` / `bandHigh` / `bandTrails` describe the current orders, exits and trades.
-    @exclusivity(unchecked) private var bandValid = false
+    /// The `stateVersion` `bandLow` / `bandHigh` / `bandTrails` were computed at.
+    @exclusivity(unchecked) private var bandVersion = -1
     /// Every price-order or exit level that fires when price falls to it is ≤ `bandLow`, every one that fires
     /// when price rises to it ≥ `bandHigh` (NaN: unknown), except the armed trailing stops in `bandTrails`
     /// (trade index, leg index, exit index), whose level moves with the price.
@@ -780,7 +796,7 @@ public final class TradingViewBroker {
         guard (a - a) + (b - b) + (c - c) + (d - d) == 0 else { return false }
         let lo = min(min(a, b), min(c, d))
         let hi = max(max(a, b), max(c, d))
-        if !bandValid { rebuildBand() }
+        if bandVersion != stateVersion { rebuildBand() }
         guard lo > bandLow, hi < bandHigh else { return false }
         return bandTrails.isEmpty || trailsQuiet(lo: lo, hi: hi)
     }
@@ -854,7 +870,7 @@ public final class TradingViewBroker {
         }
         bandLow = low
         bandHigh = high
-        bandValid = true
+        bandVersion = stateVersion
     }
 
     /// The id of the entry/order order being filled: it still counts as a pending entry for exits waiting on it.
@@ -1457,9 +1473,12 @@ public final class TradingViewBroker {
         }
     }
 
+    /// The `stateVersion` at which every exit was found attached to an open trade.
+    @exclusivity(unchecked) private var prunedVersion = -1
+
     /// Drops exit orders that no longer have an open trade or a pending entry to attach to.
     private func pruneExits() {
-        guard !exitSpecs.isEmpty else { return }
+        guard !exitSpecs.isEmpty, prunedVersion != stateVersion else { return }
         // Usually every exit still has its trade: nothing to remove, nothing to rebuild.
         var keepsAll = true
         for s in exitSpecs.indices {
@@ -1473,7 +1492,10 @@ public final class TradingViewBroker {
                 break
             }
         }
-        if keepsAll { return }
+        if keepsAll {
+            prunedVersion = stateVersion
+            return
+        }
         exitSpecs.removeAll { spec in
             if trades.contains(where: { spec.matches($0) }) { return false }
             if spec.fromEntry == nil && spec.boundDirection != nil { return true }
