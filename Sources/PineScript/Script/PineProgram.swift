@@ -26,7 +26,14 @@ public final class PineProgram {
     /// The versions of Pine this engine runs.
     public static let supportedVersions = 5...6
 
+    /// Longest script accepted, in bytes of UTF-8.
+    public static let maximumSourceBytes = 1 << 20
+
     public init(source: String, inputs overrides: [String: String] = [:], environment: PineEnvironment = PineEnvironment()) throws(PineCompileError) {
+        guard source.utf8.count <= Self.maximumSourceBytes else {
+            throw PineCompileError([PineDiagnostic(at: SourceLocation(line: 1, column: 1),
+                "the script is \(source.utf8.count) bytes; at most \(Self.maximumSourceBytes) are accepted")])
+        }
         var lexer = Lexer(source: source)
         lexer.tokenize()
         var diagnostics = lexer.diagnostics

@@ -144,6 +144,8 @@ struct DiagnosticsTests {
     @Test func hostileScriptsAreStoppedNotCrashed() throws {
         let deep = "//@version=5\nindicator(\"x\")\nplot(" + String(repeating: "(", count: 5_000) + "1" + String(repeating: ")", count: 5_000) + ")"
         #expect(diagnostics(deep).first?.message == "expression nested too deeply (more than 200 levels)")
+        let huge = "//@version=5\nindicator(\"x\")\n" + String(repeating: "// padding\n", count: 100_000)
+        #expect(diagnostics(huge).first?.message == "the script is \(huge.utf8.count) bytes; at most 1048576 are accepted")
         let history = "//@version=5\nindicator(\"x\", max_bars_back = 100000000)\nplot(close)"
         #expect(diagnostics(history).first?.message == "max_bars_back can be at most 5000, as on TradingView")
         // Each level calls the next twice: 2^30 copies once expanded.
