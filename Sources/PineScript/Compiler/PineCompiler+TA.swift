@@ -194,8 +194,7 @@ extension PineCompiler {
                     right = try call.constantInt("leftbars", minimum: 0)
                     source = isHigh ? .high : .low
                 }
-                if isHigh { return self.series(TAPivotHigh(leftBars: left, rightBars: right), source) { $0.update($1) } }
-                return self.series(TAPivotLow(leftBars: left, rightBars: right), source) { $0.update($1) }
+                return self.series(TAPivot(leftBars: left, rightBars: right, isHigh: isHigh), source) { $0.update($1) }
             }
         }
         for name in ["ta.crossover", "ta.crossunder", "ta.cross"] {
@@ -212,8 +211,7 @@ extension PineCompiler {
             t[name] = BuiltinFunction(parameters: ["source", "length"]) { [unowned self] call in
                 let length = try self.lengthOf(call)
                 let source = try call.operand("source")
-                if name == "ta.rising" { return self.condition(TARising(length: length)) { $0.update(source.value($1)) } }
-                return self.condition(TAFalling(length: length)) { $0.update(source.value($1)) }
+                return self.condition(TAMonotoneRun(length: length, rising: name == "ta.rising")) { $0.update(source.value($1)) }
             }
         }
         t["ta.barssince"] = BuiltinFunction(parameters: ["condition"]) { [unowned self] call in

@@ -27,8 +27,6 @@ final class PineRuntime {
     var lastBarIndex = 0
     /// The chart timeframe's bar length, for `time_close`.
     var barDurationMilliseconds: Int64 = 0
-    /// Set by `runtime.error()` and failures deep in expressions; the runner stops after the bar.
-    var hasError: Bool { error != nil }
 
     @inline(__always) var bar: Bar { barStorage[barIndex] }
 

@@ -31,12 +31,10 @@ struct Lexer {
                 // Measure the indentation of this physical line.
                 var width = 0
                 var spacesOnly = true
-                let startColumn = column
                 while index < scalars.count, scalars[index] == " " || scalars[index] == "\t" {
                     if scalars[index] == "\t" { width += 4; spacesOnly = false } else { width += 1 }
                     advance()
                 }
-                _ = startColumn
                 if isBlankOrComment() {
                     skipToLineEnd()
                     if index >= scalars.count { break }

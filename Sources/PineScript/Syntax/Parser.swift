@@ -127,7 +127,7 @@ struct Parser {
         guard case .identifier(let name) = peek().kind else {
             throw error(at: peek(), "expected a variable name, found \(peek().kind.displayText)")
         }
-        let nameToken = advance()
+        advance()
         guard match(.symbol(.assign)) else {
             if check(.symbol(.reassign)) {
                 throw error(at: peek(), "'\(name)' is declared with '=', not ':=' (':=' reassigns a declared variable)")
@@ -136,7 +136,6 @@ struct Parser {
         }
         let value = try parseExpression()
         try endStatement()
-        _ = nameToken
         return .declaration(mode: mode, type: type, name: name, value: value, start.location)
     }
 

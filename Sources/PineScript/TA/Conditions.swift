@@ -35,41 +35,27 @@ struct TACross {
     }
 }
 
-/// `ta.rising(source, length)`: true when the source rose (by more than Pine's 1e-10 tolerance) on
-/// each of the last `length` bars, i.e. `source > source[1] > … > source[length]`. Never na: false
-/// on the first bar; a step involving na breaks the run.
-struct TARising {
+/// `ta.rising(source, length)` / `ta.falling(source, length)`: true when the source rose (fell) by
+/// more than Pine's 1e-10 tolerance on each of the last `length` bars, i.e.
+/// `source > source[1] > … > source[length]`. Never na: false on the first bar; a step involving na
+/// breaks the run.
+struct TAMonotoneRun {
     let length: Int
+    let rising: Bool
     private var last = Double.nan
     private var run = 0
     private var started = false
-    init(length: Int) { self.length = Swift.max(1, length) }
-    mutating func update(_ source: Double) -> Bool {
-        if !started || last.isNaN {
-            started = true
-            last = source
-            return false
-        }
-        if source - last > taEpsilon { run += 1 } else { run = 0 }
-        last = source
-        return run >= length
+    init(length: Int, rising: Bool) {
+        self.length = Swift.max(1, length)
+        self.rising = rising
     }
-}
-
-/// `ta.falling(source, length)`: mirror of `TARising` (each step down by more than 1e-10).
-struct TAFalling {
-    let length: Int
-    private var last = Double.nan
-    private var run = 0
-    private var started = false
-    init(length: Int) { self.length = Swift.max(1, length) }
     mutating func update(_ source: Double) -> Bool {
         if !started || last.isNaN {
             started = true
             last = source
             return false
         }
-        if last - source > taEpsilon { run += 1 } else { run = 0 }
+        if (rising ? source - last : last - source) > taEpsilon { run += 1 } else { run = 0 }
         last = source
         return run >= length
     }

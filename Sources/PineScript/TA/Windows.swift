@@ -102,33 +102,17 @@ struct TARange {
     }
 }
 
-/// `ta.pivothigh(source, leftbars, rightbars)` (and `ta.pivothigh(leftbars, rightbars)` on `high`):
-/// the value `rightbars` bars back when it is the highest of the `leftbars + 1 + rightbars` bar
-/// window — strictly higher than the `rightbars` newer bars, at least as high as the `leftbars`
-/// older ones — reported on the bar `rightbars` after the pivot; na otherwise (and when the current
-/// source is na).
-struct TAPivotHigh {
+/// `ta.pivothigh(source, leftbars, rightbars)` / `ta.pivotlow(…)` (and the two-argument forms on
+/// `high` / `low`): the value `rightbars` bars back when it is the highest (lowest) of the
+/// `leftbars + 1 + rightbars` bar window — strictly beyond the `rightbars` newer bars, at least as
+/// far as the `leftbars` older ones — reported on the bar `rightbars` after the pivot; na otherwise
+/// (and when the current source is na).
+struct TAPivot {
     let rightBars: Int
     private var ext: TAWindowExtreme
-    init(leftBars: Int, rightBars: Int) {
+    init(leftBars: Int, rightBars: Int, isHigh: Bool) {
         self.rightBars = Swift.max(0, rightBars)
-        ext = TAWindowExtreme(length: Swift.max(0, leftBars) + self.rightBars + 1, isMax: true, newestWins: true)
-    }
-    mutating func update(_ source: Double) -> Double {
-        let (v, at) = ext.update(source)
-        if source.isNaN || v.isNaN || at != rightBars { return .nan }
-        return v
-    }
-}
-
-/// `ta.pivotlow(source, leftbars, rightbars)` (and `ta.pivotlow(leftbars, rightbars)` on `low`);
-/// mirror of `TAPivotHigh`.
-struct TAPivotLow {
-    let rightBars: Int
-    private var ext: TAWindowExtreme
-    init(leftBars: Int, rightBars: Int) {
-        self.rightBars = Swift.max(0, rightBars)
-        ext = TAWindowExtreme(length: Swift.max(0, leftBars) + self.rightBars + 1, isMax: false, newestWins: true)
+        ext = TAWindowExtreme(length: Swift.max(0, leftBars) + self.rightBars + 1, isMax: isHigh, newestWins: true)
     }
     mutating func update(_ source: Double) -> Double {
         let (v, at) = ext.update(source)

@@ -9,20 +9,12 @@ import TradingCore
 struct StrategyConformanceTests {
     static let environment = PineEnvironment(ticker: "EURUSD", minTick: 0.00001, quantityStep: 1, timeframe: .oneHour)
 
+    /// Our rows, as the shipped `--trades-csv` builds them (PineTradeList).
     static func exportRows(_ result: PineRunResult, bars: [Bar]) -> [TradingViewFixtures.TradeRow] {
-        var rows: [TradingViewFixtures.TradeRow] = []
-        let all = result.closedTrades + result.openTrades
-        for (offset, trade) in all.enumerated() {
-            let number = offset + 1
-            let side = trade.direction == .long ? "long" : "short"
-            rows.append(.init(number: number, type: "Entry \(side)", time: trade.entryTime, signal: trade.entryComment ?? trade.entryId,
-                              price: trade.entryPrice, quantity: trade.quantity, netProfit: trade.profit))
-            let isOpen = offset >= result.closedTrades.count
-            rows.append(.init(number: number, type: "Exit \(side)", time: isOpen ? bars.last!.openTime : trade.exitTime ?? 0,
-                              signal: isOpen ? "Open" : (trade.exitComment ?? trade.exitId ?? ""),
-                              price: isOpen ? bars.last!.close : trade.exitPrice ?? .nan, quantity: trade.quantity, netProfit: trade.profit))
+        PineTradeList(result: result, lastBar: bars.last).rows.map {
+            .init(number: $0.tradeNumber, type: $0.type, time: $0.time, signal: $0.signal, price: $0.price,
+                  quantity: $0.quantity, netProfit: $0.netProfit)
         }
-        return rows
     }
 
     static func check(script: String, export: String) throws {

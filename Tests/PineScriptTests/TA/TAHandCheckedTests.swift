@@ -108,14 +108,14 @@ struct TAHandCheckedTests {
 
     @Test("pivothigh / pivotlow: reported rightbars later; a plateau counts at its last bar")
     func pivots() {
-        var ph = TAPivotHigh(leftBars: 2, rightBars: 1)
+        var ph = TAPivot(leftBars: 2, rightBars: 1, isHigh: true)
         let highs = [1.0, 3, 2, 5, 4, 4, 3].map { ph.update($0) }
         #expect(highs[4] == 5)
         #expect(highs.enumerated().allSatisfy { $0.offset == 4 || $0.element.isNaN })
-        var plateau = TAPivotHigh(leftBars: 1, rightBars: 1)
+        var plateau = TAPivot(leftBars: 1, rightBars: 1, isHigh: true)
         let p = [1.0, 5, 5, 1].map { plateau.update($0) }
         #expect(p[2].isNaN && p[3] == 5)
-        var pl = TAPivotLow(leftBars: 1, rightBars: 2)
+        var pl = TAPivot(leftBars: 1, rightBars: 2, isHigh: false)
         let lows = [5.0, 3, 1, 2, 4, 0].map { pl.update($0) }
         #expect(lows[4] == 1)
         #expect(lows.enumerated().allSatisfy { $0.offset == 4 || $0.element.isNaN })

@@ -57,7 +57,7 @@ struct TAReferenceTests {
     @Test("falling+rising.csv: falling/rising(ema(close, 20), 5)")
     func fallingRising() {
         guard let t = TAReferenceTable.load("falling+rising.csv") else { return }
-        var e = TAEMA(length: 20), f = TAFalling(length: 5), r = TARising(length: 5)
+        var e = TAEMA(length: 20), f = TAMonotoneRun(length: 5, rising: false), r = TAMonotoneRun(length: 5, rising: true)
         var fs = [Bool](), rs = [Bool]()
         for c in t.close {
             let v = e.update(c)
