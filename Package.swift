@@ -61,7 +61,16 @@ let package = Package(
         ),
         .target(
             name: "Execution",
-            dependencies: ["TradingCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "TradingCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -141,6 +150,7 @@ let package = Package(
                 "Storage",
                 "DataAccess",
                 "ExchangeHistory",
+                "Execution",
                 "WebUIAssets",
                 "WebMediaTypes",
                 "CZlib",
@@ -187,9 +197,29 @@ let package = Package(
             dependencies: ["Storage", "TradingCore"],
             swiftSettings: swiftSettings
         ),
+        /// Local servers that speak each venue's REST and WebSocket protocol and verify signatures
+        /// the way the venue documents them; only test targets link it.
+        .target(
+            name: "VenueTestServers",
+            dependencies: [
+                "TradingCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/VenueTestServers",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ExecutionTests",
-            dependencies: ["Execution", "TradingCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "Execution", "TradingCore", "VenueTestServers",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -222,6 +252,7 @@ let package = Package(
                 "CracktraderServer",
                 "WebUIAssets",
                 "CZlib",
+                "VenueTestServers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),

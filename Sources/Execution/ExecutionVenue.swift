@@ -11,7 +11,8 @@ public protocol ExecutionVenue: Sendable {
     /// The exchange id (`binance`, …; `sim` for the simulated venue).
     var id: String { get }
 
-    /// Places an order. Throws ``ExecutionError`` with `.outcomeUnknown` when the venue may or may
+    /// Places an order. Venue adapters round it to the symbol's rules first and reject it locally
+    /// (`.rejected`, nothing sent) when it cannot meet them. Throws ``ExecutionError`` with `.outcomeUnknown` when the venue may or may
     /// not have taken it (timeout, 5xx, dropped connection): the caller must then query it.
     func place(_ request: VenueOrderRequest) async throws(ExecutionError) -> VenueOrder
 
@@ -38,10 +39,12 @@ public struct VenueOrderRequest: Sendable, Hashable {
     public var limitPrice: Double?
     public var stopPrice: Double?
     public var timeInForce: TimeInForce
+    /// The last price seen (quote asset): prices a market order for the venue's notional filters.
+    public var referencePrice: Double?
 
     public init(
         clientOrderId: String, symbol: TradingSymbol, side: Side, type: OrderType = .market, quantity: Double,
-        limitPrice: Double? = nil, stopPrice: Double? = nil, timeInForce: TimeInForce = .gtc
+        limitPrice: Double? = nil, stopPrice: Double? = nil, timeInForce: TimeInForce = .gtc, referencePrice: Double? = nil
     ) {
         self.clientOrderId = clientOrderId
         self.symbol = symbol
@@ -51,6 +54,7 @@ public struct VenueOrderRequest: Sendable, Hashable {
         self.limitPrice = limitPrice
         self.stopPrice = stopPrice
         self.timeInForce = timeInForce
+        self.referencePrice = referencePrice
     }
 }
 
@@ -69,6 +73,9 @@ public struct VenueOrder: Sendable, Hashable {
     public var averageFillPrice: Double?
     public var limitPrice: Double?
     public var stopPrice: Double?
+    /// Fees charged so far, in `feeAsset`; nil when the venue's answer does not say.
+    public var cumulativeFee: Double?
+    public var feeAsset: String?
     /// Why the venue rejected, cancelled or expired it.
     public var reason: String?
     /// Milliseconds since the epoch, UTC.
@@ -77,7 +84,8 @@ public struct VenueOrder: Sendable, Hashable {
     public init(
         clientOrderId: String, venueOrderId: String? = nil, symbol: TradingSymbol, side: Side, type: OrderType,
         status: OrderStatus, quantity: Double, filledQuantity: Double = 0, averageFillPrice: Double? = nil,
-        limitPrice: Double? = nil, stopPrice: Double? = nil, reason: String? = nil, updatedAt: Int64
+        limitPrice: Double? = nil, stopPrice: Double? = nil, cumulativeFee: Double? = nil, feeAsset: String? = nil,
+        reason: String? = nil, updatedAt: Int64
     ) {
         self.clientOrderId = clientOrderId
         self.venueOrderId = venueOrderId
@@ -90,6 +98,8 @@ public struct VenueOrder: Sendable, Hashable {
         self.averageFillPrice = averageFillPrice
         self.limitPrice = limitPrice
         self.stopPrice = stopPrice
+        self.cumulativeFee = cumulativeFee
+        self.feeAsset = feeAsset
         self.reason = reason
         self.updatedAt = updatedAt
     }
