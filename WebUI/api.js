@@ -81,8 +81,23 @@ export const api = {
   startBacktest: (body, o) => request('POST', '/run/backtest', body, o),
   startLive: (body, o) => request('POST', '/run/live', body, o),
   stop: (o) => request('POST', '/run/stop', undefined, o),
+  statusDetailed: (o) => request('GET', '/status/detailed', undefined, o),
+  cancelOrder: (clientOrderId, o) => request('POST', `/run/orders/${encodeURIComponent(clientOrderId)}/cancel`, undefined, o),
+  cancelOpenOrders: (runId, o) => request('POST', `/runs/${id(runId)}/open-orders/cancel`, undefined, o),
+  keepOpenOrders: (runId, o) => request('POST', `/runs/${id(runId)}/open-orders/keep`, undefined, o),
   reset: (o) => request('DELETE', '/run/reset', undefined, o),
   runs: (limit, offset, o) => request('GET', `/runs?${q({ limit, offset })}`, undefined, o),
   run: (runId, o) => request('GET', `/runs/${id(runId)}?max_points=2000`, undefined, o),
   deleteRun: (runId, o) => request('DELETE', `/runs/${id(runId)}`, undefined, o),
+  scripts: (o) => request('GET', '/scripts', undefined, o),
+  script: (name, o) => request('GET', `/scripts/${id(name)}`, undefined, o),
+  createScript: (name, source, o) => request('POST', '/scripts', { name, source }, o),
+  updateScript: (name, source, o) => request('PUT', `/scripts/${id(name)}`, { source }, o),
+  deleteScript: (name, o) => request('DELETE', `/scripts/${id(name)}`, undefined, o),
+  scriptVersions: (name, o) => request('GET', `/scripts/${id(name)}/versions`, undefined, o),
+  scriptVersion: (name, version, o) => request('GET', `/scripts/${id(name)}/versions/${version}`, undefined, o),
+  checkScript: (source, o) => request('POST', '/scripts/check', { source }, o),
 };
+
+/** Where a script run's TradingView trade list downloads from. */
+export const tradesCsvUrl = (runId) => `${API_BASE}/runs/${id(runId)}/trades.csv`;

@@ -12,8 +12,12 @@ import { createStatusCards } from './views/statusCards.js';
 import { createRunForm } from './views/runForm.js';
 import { renderMetrics } from './views/metricsTable.js';
 import { createResultTables } from './views/results.js';
+import { createTradeList } from './views/tradeList.js';
+import { createScriptsPanel } from './views/scriptsPanel.js';
 import { createHistory } from './views/history.js';
 import { confirmDialog } from './views/dialog.js';
+import { createLiveBanner } from './views/liveBanner.js';
+import { createVenuePanel } from './views/venuePanel.js';
 import { createPriceChart } from './charts/priceChart.js';
 import { createEquityChart } from './charts/equityChart.js';
 import { drawCompare } from './charts/compareChart.js';
@@ -32,11 +36,49 @@ onApiError((error) => banner.show(error));
 const headerEls = { version: $('#api-version'), health: $('#health'), conn: $('#conn') };
 const controlEls = { start: $('#btn-start'), stop: $('#btn-stop'), reset: $('#btn-reset') };
 const renderCards = createStatusCards($('#status-cards'));
+const renderLiveBanner = createLiveBanner($('#live-banner'));
+const venuePanel = createVenuePanel($('#venue'), {
+  onCancelOrder: async (clientOrderId) => {
+    await api.cancelOrder(clientOrderId);
+    announce(`Cancel of ${clientOrderId} sent to the venue`);
+    refreshVenue();
+  },
+  onDecide: async (runId, decision) => {
+    if (decision === 'cancel') {
+      const ok = await confirmDialog(dialog, {
+        title: `Cancel the open orders of run ${runId}?`,
+        body: ['Each order still working on the venue is cancelled. Fills that already happened stay.'],
+        confirm: 'Cancel the orders', danger: true,
+      });
+      if (!ok) return;
+    }
+    const document = decision === 'cancel' ? await api.cancelOpenOrders(runId) : await api.keepOpenOrders(runId);
+    announce(document?.message ?? `Run ${runId}: ${decision}`);
+    api.status({ quiet: true }).then(onStatus).catch(() => {});
+  },
+});
+let venueTimer = null;
+/** Balances and open orders of a sandbox/live run (from /status/detailed), every few seconds. */
+async function refreshVenue() {
+  const status = store.get().status;
+  const venueRun = status?.mode === 'live' || status?.mode === 'sandbox';
+  let detailed = null;
+  if (venueRun) {
+    try { detailed = await api.statusDetailed({ quiet: true }); } catch { detailed = null; }
+  }
+  venuePanel.render(detailed, store.get().status);
+  clearTimeout(venueTimer);
+  if (venueRun && ['starting', 'running', 'stopping'].includes(status?.status)) venueTimer = setTimeout(refreshVenue, 3000);
+}
 function subscribeViews() {
   store.subscribe((s, prev) => {
     if (s.meta !== prev.meta || s.health !== prev.health || s.conn !== prev.conn) renderHeader(headerEls, s);
     if (s.status !== prev.status || s.inflight !== prev.inflight || s.capabilitiesLoaded !== prev.capabilitiesLoaded) renderControls(controlEls, s);
-    if (s.status !== prev.status) renderCards(s.status);
+    if (s.status !== prev.status) {
+      renderCards(s.status);
+      renderLiveBanner(s.status);
+      if (s.status?.status !== prev.status?.status || s.status?.interrupted_runs !== prev.status?.interrupted_runs) refreshVenue();
+    }
   });
 }
 
@@ -49,6 +91,7 @@ function announce(text) {
 const priceChart = createPriceChart($('#price-chart'));
 const equityChart = createEquityChart($('#equity-chart'));
 const tables = createResultTables($('#result-tables'));
+const tradeList = createTradeList($('#result-tables'));
 const dialog = $('#confirm-dialog');
 
 const runForm = createRunForm($('#run-form'), {
@@ -58,11 +101,12 @@ const runForm = createRunForm($('#run-form'), {
   confirmLive: (exchangeName) => confirmDialog(dialog, {
     title: `Start a LIVE run on ${exchangeName}?`,
     body: [
-      `This run places real orders on ${exchangeName} with the credentials you entered.`,
+      `This run places real orders on ${exchangeName} with the credentials you entered (or the server's environment keys).`,
       'Real money is at stake: losses are possible and cannot be undone.',
     ],
     confirm: `Start live run on ${exchangeName}`,
     danger: true,
+    typed: exchangeName,
   }),
 });
 
@@ -117,12 +161,14 @@ function renderResults(doc, { keepPage = false } = {}) {
   const pending = doc && !TERMINAL.has(doc.status);
   renderMetrics($('#metrics'), doc?.performance_metrics, { pending, caption: doc?.run_id ? `Performance metrics — run ${doc.run_id}` : 'Performance metrics' });
   tables.render(doc, { keepPage });
+  tradeList.render(doc);
 }
 
 /** Redraws everything from the shown document. */
 function showAll() {
   const doc = shown();
   equityChart.setCurve(doc?.equity_curve ?? []);
+  priceChart.setPlots(doc?.plots);
   priceChart.setMarkers(fills(doc));
   if (!doc) priceChart.clear();
   renderResults(doc);
@@ -356,6 +402,18 @@ async function loadCapabilities() {
     setTimeout(loadCapabilities, 5000);
   }
 }
+
+createScriptsPanel($('#scripts'), {
+  announce,
+  onSaved: () => loadCapabilities(),
+  onRun: (name) => {
+    if (runForm.selectStrategy(name)) {
+      $('#run-title').scrollIntoView({ behavior: 'smooth', block: 'start' });
+      $('#f-strategy').focus({ preventScroll: true });
+      announce(`Strategy ${name} selected in the run form`);
+    }
+  },
+});
 
 function start() {
   api.meta().then((meta) => store.set({ meta })).catch(() => {});

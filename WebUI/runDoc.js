@@ -53,6 +53,8 @@ export function fills(doc) {
       price: num(o.average_fill_price ?? o.fill_price ?? o.average ?? o.price),
       time: o.fill_time ?? o.filled_time ?? o.updated_time ?? o.timestamp ?? o.created_time,
       quantity: Number.isFinite(filled) ? filled : o.quantity,
+      // Pine script runs: the order id is the script's signal name (strategy.entry's id …).
+      signal: doc?.script && o.client_order_id ? String(o.client_order_id) : undefined,
     });
   }
   if (out.length) return out;

@@ -30,6 +30,8 @@ public func buildApplication(
     let hub = StatusHub()
     let controller = RunController(
         database: database, resolver: resolver, hub: hub, metrics: state.metrics, options: configuration.runner, logger: logger)
+    // Interrupted sandbox/live runs: asked of their venue by client order id (never resumed).
+    controller.reconcileInterruptedRuns(interrupted)
     let hostPolicy = HostPolicy(
         bindHost: configuration.host, allowedHosts: configuration.allowedHosts, corsOrigin: configuration.corsOrigin)
     let assets: AssetStore = try configuration.webUIDirectory.map { .directory($0) } ?? .embedded()
@@ -43,8 +45,11 @@ public func buildApplication(
     try MetaRoutes.register(on: &routes, catalogProvider: { catalogBox.catalog })
     let health = HealthRoutes(dataDirectory: dataDirectory, state: state, controller: controller, hub: hub)
     try health.register(on: &routes)
-    try RunRoutes(controller: controller, health: health).register(on: &routes)
-    try CatalogRoutes(resolver: resolver, options: configuration.runner).register(on: &routes)
+    try VenueOrderRoutes(controller: controller).register(on: &routes)
+    let scripts = ScriptLibrary(store: database.scripts)
+    try RunRoutes(controller: controller, health: health, scripts: scripts).register(on: &routes)
+    try CatalogRoutes(resolver: resolver, options: configuration.runner, scripts: scripts).register(on: &routes)
+    try ScriptRoutes(library: scripts, runs: database.runs, now: configuration.runner.now).register(on: &routes)
     try routes.add(.get, "/metrics") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

@@ -25,5 +25,10 @@ public enum VenueCatalog {
 
     /// One entry per venue; each venue's folder adds its own line here.
     static let factories: [Factory] = [
+        Factory(id: "binance", hasSandbox: true, make: { BinanceAdapter(configuration: $0, httpClient: $1) }),
+        Factory(id: "bybit", hasSandbox: true, make: { BybitAdapter(configuration: $0, httpClient: $1) }),
+        Factory(id: "okx", hasSandbox: true, make: { OKXAdapter(configuration: $0, httpClient: $1) }),
+        Factory(id: "kraken", hasSandbox: false, make: { KrakenAdapter(configuration: $0, httpClient: $1) }),
+        Factory(id: "coinbase", hasSandbox: true, make: { CoinbaseAdapter(configuration: $0, httpClient: $1) }),
     ]
 }

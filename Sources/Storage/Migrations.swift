@@ -11,7 +11,7 @@ struct Migration: Sendable {
 
 /// The schema history of `cracktrader.sqlite`. See `docs/storage.md` for the tables.
 enum Migrations {
-    static let all: [Migration] = [initialSchema, orderJournal]
+    static let all: [Migration] = [initialSchema, orderJournal, scripts, reconciliations]
 
     /// The newest schema version this build knows.
     static var latestVersion: Int { all.last?.version ?? 0 }
@@ -175,4 +175,62 @@ struct Migrator {
                 kind: .schemaTooNew)
         }
     }
+}
+
+extension Migrations {
+    /// Version 3: saved Pine scripts with their version history, and what a script run keeps (the
+    /// exact source it ran, its `plot()` series and TradingView's trade list).
+    static let scripts = Migration(
+        version: 3,
+        name: "pine scripts: scripts, versions and script runs",
+        statements: [
+            // `name_key` is the lower-cased name: names are unique case-insensitively.
+            """
+            CREATE TABLE scripts (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                name_key TEXT NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                latest_version INTEGER NOT NULL CHECK (latest_version >= 1)
+            )
+            """,
+            """
+            CREATE TABLE script_versions (
+                script_id INTEGER NOT NULL REFERENCES scripts (id) ON DELETE CASCADE,
+                version INTEGER NOT NULL CHECK (version >= 1),
+                source TEXT NOT NULL,
+                sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+                size INTEGER NOT NULL CHECK (size >= 0),
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (script_id, version)
+            )
+            """,
+            // A copy of the source a run ran (the run shows it even after the script is edited or deleted),
+            // its trade list and the open times (Int64 little-endian) of the bars it ran on.
+            """
+            CREATE TABLE run_scripts (
+                run_id TEXT PRIMARY KEY NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+                source TEXT NOT NULL,
+                overlay INTEGER NOT NULL DEFAULT 1,
+                trade_list_json TEXT,
+                bar_times BLOB NOT NULL DEFAULT x'' CHECK (length(bar_times) % 8 = 0)
+            )
+            """,
+            // One plot() series: a Float64 per bar of run_scripts.bar_times (NaN where the plot was na), little-endian.
+            """
+            CREATE TABLE run_plots (
+                run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                seq INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                point_count INTEGER NOT NULL CHECK (point_count >= 0),
+                vals BLOB NOT NULL CHECK (length(vals) = point_count * 8),
+                PRIMARY KEY (run_id, seq)
+            )
+            """,
+        ]
+    )
 }

@@ -146,19 +146,31 @@ struct CracktraderBinary {
 
     /// Starts `cracktrader serve` on 127.0.0.1 and a free port (offline, no venue traffic) and
     /// waits for its "is running" line.
-    static func serve(binary: String, dataDirectory: String) async throws -> CracktraderBinary {
+    /// `online`: without `--offline`, for sandbox runs against a local venue (the test gives it
+    /// the venue's 127.0.0.1 URL; nothing else is contacted). `environment` is added to the child's.
+    static func serve(
+        binary: String, dataDirectory: String, online: Bool = false, environment: [String: String] = [:]
+    ) async throws -> CracktraderBinary {
         // Reading the pipe blocks: a Dispatch thread, not the cooperative pool.
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try blockingServe(binary: binary, dataDirectory: dataDirectory) })
+                continuation.resume(with: Result {
+                    try blockingServe(binary: binary, dataDirectory: dataDirectory, online: online, environment: environment)
+                })
             }
         }
     }
 
-    private static func blockingServe(binary: String, dataDirectory: String) throws -> CracktraderBinary {
+    private static func blockingServe(
+        binary: String, dataDirectory: String, online: Bool, environment: [String: String]
+    ) throws -> CracktraderBinary {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDirectory, "--offline", "--log-level", "error"]
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDirectory, "--log-level", "error"]
+            + (online ? [] : ["--offline"])
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
+        }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

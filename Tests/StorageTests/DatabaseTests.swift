@@ -11,14 +11,14 @@ struct DatabaseTests {
             #expect(FileManager.default.fileExists(atPath: directory.databasePath))
             #expect(database.journalMode == "wal")
             #expect(try await database.schemaVersion() == Migrations.latestVersion)
-            #expect(Migrations.latestVersion == 2)
+            #expect(Migrations.latestVersion == 4)
             let applied = try await database.appliedMigrations()
-            #expect(applied.map(\.version) == [1, 2])
-            #expect(applied.map(\.name) == [Migrations.initialSchema.name, Migrations.orderJournal.name])
+            #expect(applied.map(\.version) == [1, 2, 3, 4])
+            #expect(applied.map(\.name) == [Migrations.initialSchema.name, Migrations.orderJournal.name, Migrations.scripts.name, Migrations.reconciliations.name])
             let tables = try await database.strings("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             #expect(tables == [
-                "candle_chunks", "candle_series", "run_equity", "run_fills", "run_orders", "run_results", "run_trades", "runs",
-                "schema_migrations",
+                "candle_chunks", "candle_series", "run_equity", "run_fills", "run_orders", "run_plots", "run_reconciliations", "run_results",
+                "run_scripts", "run_trades", "runs", "schema_migrations", "script_versions", "scripts",
             ])
             var pragmas: [Int] = []
             for pragma in ["foreign_keys", "synchronous", "busy_timeout"] {
@@ -43,7 +43,7 @@ struct DatabaseTests {
 
         let second = try await Database.open(path: directory.databasePath)
         #expect(try await second.appliedMigrations() == appliedBefore)
-        #expect(try await second.schemaVersion() == 2)
+        #expect(try await second.schemaVersion() == Migrations.latestVersion)
         #expect(try await second.candles.bars(exchange: "binance", symbol: btc, timeframe: .oneHour, from: 0, to: 10 * hour).count == 10)
         await second.close()
     }
@@ -62,7 +62,7 @@ struct DatabaseTests {
             Issue.record("opening a version 7 database should fail")
         } catch let error as StorageError {
             #expect(error.kind == .schemaTooNew)
-            #expect(error.description.contains("schema version 7 is newer than this build supports (2)"))
+            #expect(error.description.contains("schema version 7 is newer than this build supports (\(Migrations.latestVersion))"))
         }
     }
 
@@ -97,7 +97,7 @@ struct DatabaseTests {
     func inMemory() async throws {
         try await withMemoryDatabase { database in
             let version = try await database.schemaVersion()
-            #expect(version == 2)
+            #expect(version == Migrations.latestVersion)
             #expect(database.journalMode == "memory")
         }
     }

@@ -162,7 +162,7 @@ struct OrderJournalTests {
         }
         await old.close()
         let database = try await Database.open(path: directory.databasePath)
-        #expect(try await database.schemaVersion() == 2)
+        #expect(try await database.schemaVersion() == Migrations.latestVersion)
         #expect(try await database.runs.order(runID: "r", clientOrderID: "abc") == #"{"client_order_id":"abc","id":1}"#)
         #expect(try await database.runs.activity(id: "r").fillsJSON.isEmpty)
         await database.close()

@@ -307,3 +307,80 @@ def test_8_screenshots_and_responsive(driver, artifacts):
     assert abs(ratio - 2) < 0.05, "canvas backing store follows devicePixelRatio"
     screenshot(driver, artifacts, "desktop-after", 1440, 900)
     assert_no_console_errors(driver)
+
+
+# ---- Pine scripts ------------------------------------------------------------------------------
+
+E2E_SCRIPT = """//@version=5
+strategy("E2E Cross", overlay=true, initial_capital=10000, default_qty_type=strategy.percent_of_equity, default_qty_value=50)
+fastLength = input.int(10, "Fast length", minval=1, maxval=200)
+slowLength = input.int(30, "Slow length", minval=2)
+fast = ta.sma(close, fastLength)
+slow = ta.sma(close, slowLength)
+plot(fast, "Fast SMA")
+plot(slow, "Slow SMA")
+if ta.crossover(fast, slow)
+    strategy.entry("Long", strategy.long)
+if ta.crossunder(fast, slow)
+    strategy.close("Long", comment="Exit")
+"""
+E2E_BROKEN = E2E_SCRIPT.replace("ta.sma(close, fastLength)", "ta.sma(clsoe, fastLength)")
+E2E_NAME = f"E2E Cross {int(time.time()) % 100000}"
+
+
+def test_9_script_error_fix_run_plots_and_trades(driver, base_url):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1440, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+    driver.get(base_url + "/ui")
+    wait_for_form(driver)
+    driver.get_log("browser")  # start clean
+    # Write a script with an error: the check marks line 5 and lists it.
+    name = driver.find_element(By.ID, "script-name")
+    name.clear()
+    name.send_keys(E2E_NAME)
+    set_value(driver, "script-source", E2E_BROKEN)
+    wait(driver, 10).until(lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, ".editor-gutter .line.has-error")] == ["5"])
+    listed = text(driver, "#script-source-diagnostics")
+    assert "Line 5, column 15" in listed and "undeclared identifier 'clsoe'" in listed, listed
+    assert driver.find_elements(By.CSS_SELECTOR, ".editor-highlight .diag-error"), "the error is underlined in the text"
+    # Saving a broken script keeps the work but says it cannot run yet.
+    driver.find_element(By.ID, "script-save").click()
+    wait(driver, 10).until(lambda d: "1 error" in d.find_element(By.ID, "script-status").text)
+    assert not driver.find_element(By.ID, "script-run").is_enabled()
+    # Fix it: the diagnostics clear; save version 2.
+    set_value(driver, "script-source", E2E_SCRIPT)
+    wait(driver, 10).until(lambda d: d.find_element(By.ID, "script-source-diagnostics").text.strip() == "No problems found.")
+    assert not driver.find_elements(By.CSS_SELECTOR, ".editor-gutter .line.has-error")
+    driver.find_element(By.ID, "script-save").click()
+    wait(driver, 10).until(lambda d: d.find_element(By.ID, "script-status").text.startswith("Saved version 2"))
+    # The diff against version 1 shows the fixed line.
+    driver.find_element(By.ID, "script-diff-toggle").click()
+    diff = wait(driver, 10).until(lambda d: d.find_element(By.ID, "script-diff").text)
+    assert "- fast = ta.sma(clsoe, fastLength)" in diff and "+ fast = ta.sma(close, fastLength)" in diff, diff
+    # Run it: the run form shows its inputs.
+    wait(driver, 10).until(lambda d: d.find_element(By.ID, "script-run").is_enabled())
+    wait(driver, 10).until(lambda d: any(o.get_attribute("value") == E2E_NAME for o in d.find_elements(By.CSS_SELECTOR, "#f-strategy option")))
+    driver.find_element(By.ID, "script-run").click()
+    assert Select(driver.find_element(By.ID, "f-strategy")).first_selected_option.get_attribute("value") == E2E_NAME
+    assert driver.find_element(By.ID, "p-fastLength").get_attribute("value") == "10"
+    fill_form(driver, strategy=E2E_NAME, exchange="sim", mode="backtest", symbol="BTC/USDT", timeframe="1h",
+              start=BACKTEST_START, end=BACKTEST_END, params={"fastLength": 5})
+    click_start(driver)
+    wait_status(driver, "completed", timeout=120)
+    results = get_json(base_url, "/api/v1/results?max_points=2000")
+    assert results["config"]["strategy_name"] == E2E_NAME
+    assert results["config"]["strategy_params"]["fastLength"] == 5
+    assert [p["title"] for p in results["plots"]] == ["Fast SMA", "Slow SMA"]
+    # Plots overlay the price chart; the trade list and its CSV link show.
+    wait(driver, 20).until(lambda d: d.find_element(By.ID, "price-chart").get_attribute("data-plots") == "2")
+    wait(driver, 20, 0.5).until(lambda d: coloured_pixels(d, "#price-chart") > 100)
+    section = driver.find_element(By.ID, "trade-list")
+    wait(driver, 20).until(lambda d: section.is_displayed())
+    assert text(driver, "#trade-list-title") == f"List of trades (TradingView) ({len(results['trade_list'])} rows)"
+    assert len(results["trade_list"]) == 2 * len(results["trades"]) > 0
+    href = driver.find_element(By.ID, "trade-list-csv").get_attribute("href")
+    assert href.endswith(f"/api/v1/runs/{results['run_id']}/trades.csv")
+    with urllib.request.urlopen(href, timeout=10) as response:
+        csv_text = response.read().decode("utf-8")
+    assert csv_text.startswith("Trade #,Type,Date/Time,Signal,Price USDT,")
+    assert csv_text.count("\n") == 1 + len(results["trade_list"])
+    assert_no_console_errors(driver)

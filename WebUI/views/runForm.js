@@ -5,6 +5,11 @@ import { h } from '../dom.js';
 import { createSymbolChips, SYMBOL_PATTERN } from './symbolChips.js';
 
 const STORAGE_KEY = 'cracktrader.runForm.v1';
+const RISK_FIELDS = [
+  { name: 'max_order_notional', label: 'Max order notional', help: 'The largest order (quantity \u00d7 price) the run may place.' },
+  { name: 'max_position_notional', label: 'Max position notional', help: 'The largest position in one symbol after a buy.' },
+  { name: 'max_daily_loss', label: 'Max daily loss', help: 'Loss since 00:00 UTC at which the run stops and cancels its orders.' },
+];
 const MODE_LABELS = { backtest: 'Backtest', paper: 'Paper', sandbox: 'Sandbox', live: 'Live' };
 const MODE_HELP = {
   backtest: 'Historical replay with simulated fills.',
@@ -159,7 +164,10 @@ export function createRunForm(form, { onSubmit, confirmLive, canStart, skipValid
     creds.hidden = !needsCreds;
     if (!needsCreds) { creds.replaceChildren(); return; }
     const fields = x?.credential_fields ?? [];
-    const keep = Object.fromEntries([...creds.querySelectorAll('input')].map((i) => [i.dataset.credential, i.value]));
+    const keep = Object.fromEntries([...creds.querySelectorAll('input[data-credential]')].map((i) => [i.dataset.credential, i.value]));
+    for (const i of creds.querySelectorAll('input[data-risk]')) keep[`risk:${i.dataset.risk}`] = i.value;
+    const cancelBox = creds.querySelector('#r-cancel-on-stop');
+    if (cancelBox) keep['risk:cancel'] = cancelBox.checked;
     creds.replaceChildren(
       h('legend', { text: `${x?.display_name ?? 'Exchange'} credentials` }),
       h('p', { class: 'help', text: 'Used for this run only. Never saved in the browser.' }),
@@ -169,7 +177,16 @@ export function createRunForm(form, { onSubmit, confirmLive, canStart, skipValid
         id: `c-${f.name}`, type: f.secret === false ? 'text' : 'password', autocomplete: 'off', spellcheck: 'false',
         dataset: { credential: f.name }, value: keep[f.name] ?? '',
       }))),
-      fields.length ? null : h('p', { class: 'help', text: 'This exchange needs no credentials.' }));
+      fields.length ? null : h('p', { class: 'help', text: 'This exchange needs no credentials.' }),
+      h('p', { class: 'help', text: 'Leave a key empty to use the server\u2019s environment (CRACKTRADER_<EXCHANGE>_API_KEY, _SECRET, _PASSWORD).' }),
+      h('h3', { class: 'subhead', text: 'Risk guards (quote currency)' }),
+      ...RISK_FIELDS.map((r) => field(`r-${r.name}`, m === 'live' && r.name === 'max_order_notional' ? `${r.label} (required)` : r.label, h('input', {
+        id: `r-${r.name}`, type: 'number', min: '0', step: 'any', inputmode: 'decimal', dataset: { risk: r.name },
+        value: keep[`risk:${r.name}`] ?? '', 'aria-describedby': `r-${r.name}-help`,
+      }), r.help)),
+      field('r-cancel-on-stop', 'Cancel open orders when the run stops', h('input', {
+        id: 'r-cancel-on-stop', type: 'checkbox', checked: keep['risk:cancel'] !== false,
+      })));
   }
 
   // ---- values ---------------------------------------------------------------------------------
@@ -208,6 +225,13 @@ export function createRunForm(form, { onSubmit, confirmLive, canStart, skipValid
     }
     const credentials = {};
     for (const input of creds.querySelectorAll('input[data-credential]')) if (input.value) credentials[input.dataset.credential] = input.value;
+    const risk = {};
+    const riskBad = [];
+    for (const input of creds.querySelectorAll('input[data-risk]')) {
+      if (input.validity.badInput) { riskBad.push(input.id); continue; }
+      if (input.value.trim() !== '') risk[input.dataset.risk] = Number(input.value);
+    }
+    const cancelOnStop = creds.querySelector('#r-cancel-on-stop')?.checked ?? true;
     return {
       strategy_name: strategySelect.value,
       strategy_params: strategyParams,
@@ -222,6 +246,9 @@ export function createRunForm(form, { onSubmit, confirmLive, canStart, skipValid
       exchange: exchangeSelect.value,
       mode: mode(),
       credentials,
+      risk,
+      riskBad,
+      cancelOnStop,
     };
   }
 
@@ -243,6 +270,15 @@ export function createRunForm(form, { onSubmit, confirmLive, canStart, skipValid
       if (v.end && !Number.isFinite(e)) errors.push({ id: 'f-end', message: 'End date is not a valid date' });
       if (Number.isFinite(s) && Number.isFinite(e) && e <= s) errors.push({ id: 'f-end', message: 'End date must be after the start date' });
     }
+    if (v.mode === 'sandbox' || v.mode === 'live') {
+      for (const id of v.riskBad) errors.push({ id, message: 'Risk guards must be numbers' });
+      for (const [name, value] of Object.entries(v.risk)) {
+        if (!(Number.isFinite(value) && value > 0)) errors.push({ id: `r-${name}`, message: `${name} must be a number greater than 0` });
+      }
+      if (v.mode === 'live' && v.risk.max_order_notional === undefined) {
+        errors.push({ id: 'r-max_order_notional', message: 'A live run needs max_order_notional: the largest order it may place' });
+      }
+    }
     const cash = Number(v.cash);
     if (v.cashBad || v.cash.trim() === '' || !Number.isFinite(cash) || cash <= 0) errors.push({ id: 'f-cash', message: 'Initial cash must be a number greater than 0' });
     return errors;
@@ -259,7 +295,9 @@ export function createRunForm(form, { onSubmit, confirmLive, canStart, skipValid
     }
     const config = { sandbox: v.mode === 'sandbox' };
     if (v.mode !== 'paper') Object.assign(config, v.credentials);
-    return { ...base, exchange: v.exchange, exchange_config: config, mode: v.mode === 'paper' ? 'paper' : 'live', initial_cash: cash };
+    const body = { ...base, exchange: v.exchange, exchange_config: config, mode: v.mode === 'paper' ? 'paper' : 'live', initial_cash: cash };
+    if (v.mode !== 'paper') Object.assign(body, v.risk, { cancel_open_orders_on_stop: v.cancelOnStop });
+    return body;
   }
 
   function setError(id, message) {
@@ -355,5 +393,13 @@ export function createRunForm(form, { onSubmit, confirmLive, canStart, skipValid
     },
     submitButton,
     get submitting() { return submitting; },
+    /** Selects a strategy (e.g. a saved script) by name; false when it is not listed. */
+    selectStrategy(name) {
+      if (!strategies.some((s) => s.name === name)) return false;
+      strategySelect.value = name;
+      renderParams();
+      persist();
+      return true;
+    },
   };
 }

@@ -31,13 +31,13 @@ enum OpenAPIDocument {
         ("UNSUPPORTED_MEDIA_TYPE", 415, "The body is not declared application/json."),
         ("UPGRADE_REQUIRED", 426, "The WebSocket path was requested without an upgrade."),
         ("INTERNAL_ERROR", 500, "An unexpected server error (the log has the cause)."),
-        ("NOT_IMPLEMENTED", 422, "A valid sandbox or live request: real orders are not available in this version (no venue adapter yet)."),
+        ("NOT_IMPLEMENTED", 422, "A valid sandbox or live request for a venue this build has no execution adapter for."),
         ("SANDBOX_UNAVAILABLE", 422, "exchange_config.sandbox on a venue without a sandbox (Kraken spot, sim)."),
         ("MODE_UNAVAILABLE", 422, "mode live on a venue that offers no live trading (sim)."),
         ("RISK_LIMIT_REQUIRED", 422, "mode live without sandbox needs max_order_notional."),
         ("CREDENTIALS_REQUIRED", 422, "A sandbox or live run lacks a credential the venue needs (request or CRACKTRADER_<EXCHANGE>_* environment); details.missing names the fields."),
         ("STORAGE_ERROR", 503, "The database could not record the run."),
-    ]
+    ] + scriptErrorCodes + venueErrorCodes
 
     static func build(catalog: RouteCatalog) -> ByteBuffer {
         let document: JSONValue = [
@@ -51,8 +51,8 @@ enum OpenAPIDocument {
                         + errorCodes.map { "\($0.code) (\($0.status)): \($0.meaning)" }.joined(separator: " ")),
             ],
             "servers": [["url": "/"]],
-            "paths": .object(paths()),
-            "components": ["schemas": .object(schemas())],
+            "paths": .object(paths().merging(scriptPaths()) { current, _ in current }.merging(venuePaths()) { current, _ in current }),
+            "components": ["schemas": .object(withVenueFields(schemas().merging(scriptSchemas()) { current, _ in current }.merging(venueSchemas()) { current, _ in current }))],
         ]
         return (try? JSONCoding.encode(document)) ?? ByteBuffer(string: "{}")
     }
@@ -121,7 +121,7 @@ enum OpenAPIDocument {
                 "post": operation("startBacktest", "Start a backtest", ok: ref("RunResponse"), errors: [409, 422, 503], body: ref("BacktestRequest")),
             ],
             "/api/v1/run/live": [
-                "post": operation("startLive", "Start a paper run (live and sandbox answer 422 NOT_IMPLEMENTED)", ok: ref("RunResponse"), errors: [409, 422, 503], body: ref("LiveRequest")),
+                "post": operation("startLive", "Start a paper, sandbox (mode live + exchange_config.sandbox) or live run", ok: ref("RunResponse"), errors: [401, 409, 422, 503], body: ref("LiveRequest")),
             ],
             "/api/v1/run/stop": ["post": operation("stopRun", "Stop the active run (idempotent)", ok: ref("RunResponse"))],
             "/api/v1/run/reset": ["delete": operation("resetRunner", "Return the runner to idle", ok: ref("RunResponse"), errors: [409])],
@@ -172,7 +172,7 @@ enum OpenAPIDocument {
     /// The paths of `paths()` in catalog form, for the completeness test.
     static var documentedRoutes: [(method: String, path: String)] {
         var routes: [(String, String)] = []
-        for (path, item) in paths() {
+        for (path, item) in paths().merging(scriptPaths(), uniquingKeysWith: { current, _ in current }).merging(venuePaths(), uniquingKeysWith: { current, _ in current }) {
             guard case .object(let operations) = item else { continue }
             for method in operations.keys where method != "parameters" { routes.append((method.uppercased(), path)) }
         }

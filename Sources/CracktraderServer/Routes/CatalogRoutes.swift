@@ -8,6 +8,8 @@ import TradingCore
 struct CatalogRoutes {
     let resolver: DataResolver
     let options: RunnerOptions
+    /// Saved Pine scripts, listed after the built-ins (see `ScriptCatalog.swift`).
+    var scripts: ScriptLibrary?
 
     struct StrategyList: Encodable, Sendable {
         struct Parameter: Encodable, Sendable {
@@ -90,7 +92,11 @@ struct CatalogRoutes {
     static let candleLimit = 10_000
 
     func register(on routes: inout RouteRegistrar) throws {
-        try routes.add(.get, "/api/v1/strategies") { _, _ in JSONResponse.raw(Self.strategiesBody) }
+        let scripts = self.scripts
+        try routes.add(.get, "/api/v1/strategies") { _, _ in
+            guard let scripts else { return JSONResponse.raw(Self.strategiesBody) }
+            return try JSONResponse.ok(try await ScriptCatalog.strategies(scripts))
+        }
         try routes.add(.get, "/api/v1/exchanges") { _, _ in JSONResponse.raw(Self.exchangesBody) }
         let resolver = self.resolver
         let options = self.options

@@ -14,18 +14,25 @@ import TradingCore
 struct RunRoutes {
     let controller: RunController
     let health: HealthRoutes
+    /// Saved Pine scripts: `strategy_name` may name one (see `ScriptRun.swift`).
+    var scripts: ScriptLibrary?
 
     func register(on routes: inout RouteRegistrar) throws {
         let controller = self.controller
         let health = self.health
+        let scripts = self.scripts
         try routes.add(.post, "/api/v1/run/backtest") { request, context in
             let body = try await request.decodeJSON(as: [String: JSONValue].self, context: context)
-            let plan = try RunPlanner.plan(body: body, live: false, options: controller.options)
+            let script = try await scripts?.selection(forRunBody: body)
+            let plan = try RunPlanner.plan(
+                body: body, live: false, options: controller.options, script: script, scriptNames: await scripts?.names() ?? [])
             return try JSONResponse.ok(try await controller.start(plan: plan), status: .ok)
         }
         try routes.add(.post, "/api/v1/run/live") { request, context in
             let body = try await request.decodeJSON(as: [String: JSONValue].self, context: context)
-            let plan = try RunPlanner.plan(body: body, live: true, options: controller.options)
+            let script = try await scripts?.selection(forRunBody: body)
+            let plan = try RunPlanner.plan(
+                body: body, live: true, options: controller.options, script: script, scriptNames: await scripts?.names() ?? [])
             return try JSONResponse.ok(try await controller.start(plan: plan), status: .ok)
         }
         try routes.add(.post, "/api/v1/run/stop") { _, _ in
@@ -45,7 +52,7 @@ struct RunRoutes {
             guard let document = controller.results(maxPoints: maxPoints) else {
                 throw APIError(status: .notFound, code: "NO_RESULTS", message: "no run has been started yet (or the runner was reset)")
             }
-            return try JSONResponse.ok(document)
+            return try JSONResponse.ok(try await ScriptResults.attach(document, store: controller.database.scripts, maxPoints: maxPoints))
         }
         try routes.add(.get, "/api/v1/runs") { request, _ in
             let limit = try Self.intQuery(request, "limit", default: 20, range: 1...500)
@@ -57,12 +64,12 @@ struct RunRoutes {
             let maxPoints = try Self.maxPoints(request, default: controller.options.defaultMaxPoints)
             // The run in memory is fresher than the database while it is active.
             if let live = controller.results(maxPoints: maxPoints), live.run_id == id {
-                return try JSONResponse.ok(live)
+                return try JSONResponse.ok(try await ScriptResults.attach(live, store: controller.database.scripts, maxPoints: maxPoints))
             }
             guard let document = try await Self.stored(controller.database.runs, id: id, maxPoints: maxPoints) else {
                 throw Self.runNotFound(id)
             }
-            return try JSONResponse.ok(document)
+            return try JSONResponse.ok(try await ScriptResults.attach(document, store: controller.database.scripts, maxPoints: maxPoints))
         }
         try routes.add(.delete, "/api/v1/runs/{id}") { _, context in
             let id = context.parameters.get("id") ?? ""
@@ -151,15 +158,19 @@ struct RunRoutes {
             let equity = EquitySeries(
                 timestamps: results.equity.map(\.timestamp), values: results.equity.map(\.value), cash: results.equity.map(\.cash),
                 initialCash: summary.initial_cash)
-            return ResultsDocument(summary: summary, orders: orders, trades: trades, fills: fills, equity: equity, maxPoints: maxPoints)
+            var document = ResultsDocument(summary: summary, orders: orders, trades: trades, fills: fills, equity: equity, maxPoints: maxPoints)
+            document.reconciliation = try await store.reconciliation(runID: id).flatMap(RunReconciler.load)
+            return document
         }
         let summary = StoredRunSummary(
             run_id: record.id, mode: record.mode, config: config, status: record.status, start_time: isoTime(record.startedAt),
             end_time: isoTime(record.endedAt), data_start: nil, data_end: nil, positions: [], performance_metrics: nil,
             final_value: record.finalValue, error: record.error, bars_processed: 0, initial_cash: initialCash)
-        return ResultsDocument(
+        var document = ResultsDocument(
             summary: summary, orders: orders, trades: trades, fills: fills, equity: EquitySeries(initialCash: initialCash),
             maxPoints: maxPoints)
+        document.reconciliation = try await store.reconciliation(runID: id).flatMap(RunReconciler.load)
+        return document
     }
 }
 

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import DataAccess
+import Execution
 import ExchangeHistory
 import Dispatch
 import HTTPTypes
@@ -72,6 +73,10 @@ struct LiveRun: Sendable {
     var dataEnd: String?
     /// When the last live bar arrived (paper), for the `market_data` health check.
     var lastBarInstant: ContinuousClock.Instant?
+    /// Sandbox and live: the venue's balances at the last poll.
+    var balances: [BalanceRecord]?
+    /// Sandbox and live: what stopping cancelled on the venue (set once the run has cancelled).
+    var stopCancellation: StopCancellation?
     let stop: StopSignal
 
     var mode: RunMode { plan.mode }
@@ -87,7 +92,7 @@ final class RunController: Sendable {
     let metrics: ServerMetrics
     let options: RunnerOptions
     let logger: Logger
-    private let engineQueue = DispatchQueue(label: "cracktrader.engine", qos: .userInitiated)
+    let engineQueue = DispatchQueue(label: "cracktrader.engine", qos: .userInitiated)
     private let inner = Mutex(Inner())
 
     struct Inner {
@@ -98,6 +103,18 @@ final class RunController: Sendable {
         var lastProgressPublish: ContinuousClock.Instant?
         var runsTotal = 0
         var runsFailed = 0
+        /// The active sandbox/live run's execution (the user's cancels go through it).
+        var venueRun: VenueRun?
+        /// Interrupted sandbox/live runs waiting for a cancel-or-keep decision, by run id.
+        var interrupted: [String: InterruptedRunSummary] = [:]
+    }
+
+    /// Adds, replaces (`summary`) or removes (nil) an interrupted run shown in `/status`.
+    func setInterrupted(_ summary: InterruptedRunSummary?, runID: String? = nil) {
+        inner.withLock { state in
+            if let summary { state.interrupted[summary.run_id] = summary } else if let runID { state.interrupted[runID] = nil }
+            state.version += 1
+        }
     }
 
     struct CachedStatus {
@@ -126,6 +143,22 @@ final class RunController: Sendable {
     // MARK: Start
 
     func start(plan: RunPlan) async throws -> RunResponse {
+        if plan.mode.tradesOnVenue, let active = activeRunID {
+            throw APIError(
+                status: .conflict, code: "RUN_ALREADY_ACTIVE", message: "run already in progress",
+                details: ["active_run_id": .string(active), "status": .string(status.rawValue)])
+        }
+        // Sandbox and live: the venue is reached (and the keys checked) before the run exists.
+        let adapter = try await prepareVenue(plan: plan)
+        do {
+            return try await start(plan: plan, adapter: adapter)
+        } catch {
+            await adapter?.shutdown()
+            throw error
+        }
+    }
+
+    private func start(plan: RunPlan, adapter: (any VenueAdapter)?) async throws -> RunResponse {
         let id = Self.makeRunID()
         let now = options.now()
         let run = LiveRun(
@@ -164,81 +197,68 @@ final class RunController: Sendable {
                 details: ["run_id": .string(id)])
         }
         Task.detached { [self] in
-            await self.execute(id: id, plan: plan, stop: run.stop)
+            await self.execute(id: id, plan: plan, stop: run.stop, adapter: adapter)
         }
         let current = inner.withLock { $0.run?.id == id ? $0.machine.status : .starting }
-        let noun = plan.mode == .backtest ? "backtest" : "paper run"
+        let noun = switch plan.mode {
+        case .backtest: "backtest"
+        case .paper: "paper run"
+        case .sandbox: "sandbox run on the \(plan.exchange) testnet"
+        case .live: "LIVE run on \(plan.exchange) (real orders)"
+        }
         return RunResponse(run_id: id, status: current.rawValue, message: "\(noun) started")
     }
 
-    private func execute(id: String, plan: RunPlan, stop: StopSignal) async {
+    private func execute(id: String, plan: RunPlan, stop: StopSignal, adapter: (any VenueAdapter)?) async {
+        await makeExecution(id: id, plan: plan, stop: stop, adapter: adapter).execute()
+    }
+
+    /// The one run-execution type per mode (all behind ``RunExecution``).
+    private func makeExecution(id: String, plan: RunPlan, stop: StopSignal, adapter: (any VenueAdapter)?) -> any RunExecution {
         switch plan.mode {
-        case .backtest: await executeBacktest(id: id, plan: plan, stop: stop)
-        case .paper: await executePaper(id: id, plan: plan, stop: stop)
-        }
-    }
-
-    // MARK: Backtest
-
-    private func executeBacktest(id: String, plan: RunPlan, stop: StopSignal) async {
-        let configuration = plan.configuration
-        // 1. Bars: `sim` is generated on the engine queue, anything else comes from the resolver.
-        var bars: [TradingSymbol: [Bar]] = [:]
-        do {
-            if plan.exchange == SimExchange.id, let from = plan.from, let to = plan.to {
-                bars = try await onEngineQueue { () throws(TradingError) -> [TradingSymbol: [Bar]] in
-                    var result: [TradingSymbol: [Bar]] = [:]
-                    for symbol in configuration.symbols {
-                        result[symbol] = try SimExchange.bars(symbol: symbol, timeframe: configuration.timeframe, from: from, to: to)
-                    }
-                    return result
-                }
+        case .backtest: plan.script.map { ScriptBacktestRun(controller: self, id: id, plan: plan, stop: stop, script: $0) } ?? BacktestRun(controller: self, id: id, plan: plan, stop: stop)
+        case .paper: PaperRun(controller: self, id: id, plan: plan, stop: stop)
+        case .sandbox, .live:
+            if let adapter, let settings = plan.venue {
+                registered(VenueRun(controller: self, id: id, plan: plan, stop: stop, adapter: adapter, settings: settings))
             } else {
-                for symbol in configuration.symbols {
-                    bars[symbol] = try await resolver.bars(
-                        exchange: plan.exchange, symbol: symbol, timeframe: configuration.timeframe, from: plan.from, to: plan.to)
-                }
+                FailedStart(controller: self, id: id, reason: "the venue adapter was not prepared")
             }
-        } catch {
-            if stop.isSet { return await finishWithoutResults(id: id, event: .halted, error: nil) }
-            return await finishWithoutResults(id: id, event: .fail, error: error.message, code: error.code.rawValue)
-        }
-        if stop.isSet { return await finishWithoutResults(id: id, event: .halted, error: nil) }
-        let total = configuration.symbols.reduce(0) { $0 + (bars[$1]?.count ?? 0) }
-        guard began(id: id, totalBars: total) else {
-            return await finishWithoutResults(id: id, event: .halted, error: nil)
-        }
-        _ = try? await database.runs.updateStatus(id: id, status: RunStatus.running.rawValue)
-
-        // 2. The engine, off the event loops.
-        let clock = ContinuousClock()
-        let started = clock.now
-        let loaded = bars
-        bars = [:]
-        let outcome: Result<FinishedRun, TradingError> = await withCheckedContinuation { continuation in
-            engineQueue.async { [self] in
-                do throws(TradingError) {
-                    let result = try runBacktest(
-                        configuration: configuration, bars: loaded,
-                        shouldStop: { stop.isSet }, equityCurveLimit: 1,
-                        snapshot: { state in self.progress(id: id, state: state) })
-                    continuation.resume(returning: .success(FinishedRun(id: id, plan: plan, result: result)))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        switch outcome {
-        case .failure(let error):
-            await finishWithoutResults(id: id, event: .fail, error: error.message, code: error.code.rawValue)
-        case .success(let finished):
-            let seconds = Double((clock.now - started).components.seconds) + Double((clock.now - started).components.attoseconds) / 1e18
-            if seconds > 0 { metrics.recordBarsPerSecond(Double(finished.barsProcessed) / seconds) }
-            await complete(id: id, finished: finished, stopped: finished.wasStopped)
         }
     }
 
-    private func onEngineQueue<T: Sendable>(_ body: @escaping @Sendable () throws(TradingError) -> T) async throws(TradingError) -> T {
+    private func registered(_ run: VenueRun) -> VenueRun {
+        inner.withLock { $0.venueRun = run }
+        return run
+    }
+
+    /// The user's cancel of one order of the active sandbox/live run.
+    func cancelOrder(clientOrderId: String) throws(APIError) -> RunResponse {
+        let (run, runID, active) = inner.withLock { ($0.venueRun, $0.run?.id, $0.machine.status == .running) }
+        guard active, let run, run.id == runID else {
+            throw APIError(
+                status: .conflict, code: "NO_VENUE_RUN", message: "no sandbox or live run is running; only their orders can be cancelled here")
+        }
+        guard run.requestCancel(clientOrderId: clientOrderId) else {
+            throw APIError(
+                status: .notFound, code: "ORDER_NOT_FOUND", message: "the running run has no order \(clientOrderId)",
+                details: ["client_order_id": .string(clientOrderId)])
+        }
+        return RunResponse(run_id: run.id, status: "cancel_requested", message: "cancel of \(clientOrderId) sent to the venue")
+    }
+
+    /// Applies `change` to the run `id` if it is the current one; false otherwise.
+    func updateRun(id: String, _ change: (inout LiveRun) -> Void) -> Bool {
+        inner.withLock { state in
+            guard var run = state.run, run.id == id else { return false }
+            change(&run)
+            state.run = run
+            state.version += 1
+            return true
+        }
+    }
+
+    func onEngineQueue<T: Sendable>(_ body: @escaping @Sendable () throws(TradingError) -> T) async throws(TradingError) -> T {
         let result: Result<T, TradingError> = await withCheckedContinuation { continuation in
             engineQueue.async {
                 do throws(TradingError) { continuation.resume(returning: .success(try body())) } catch { continuation.resume(returning: .failure(error)) }
@@ -247,107 +267,7 @@ final class RunController: Sendable {
         return try result.get()
     }
 
-    // MARK: Paper
-
-    /// Paper runs commit as they go (see docs/storage.md, "Order journal"): every new order is in
-    /// `run_orders` before the simulated broker accepts it (the journal blocks the engine queue
-    /// for that commit), and each bar's order changes, trades and fills are committed in one
-    /// transaction before they reach memory, `/status` or the WebSocket.
-    private func executePaper(id: String, plan: RunPlan, stop: StopSignal) async {
-        let configuration = plan.configuration
-        let symbols = configuration.symbols.sorted()
-        // Paper money: commits survive a killed process (WAL, synchronous=NORMAL) without an
-        // fsync each; see docs/storage.md for the measurement behind this choice.
-        let journal = RunOrderJournal(store: database.runs, runID: id, durable: false) { order in
-            Self.row(OrderRecord(order, symbols: symbols))
-        }
-        let startTime = options.now()
-        let box: PaperBox
-        do {
-            // The strategy's `start` may place orders, which block on the journal: engine queue.
-            box = try await onEngineQueue { () throws(TradingError) -> PaperBox in
-                PaperBox(try PaperSession(
-                    configuration: configuration, startTime: startTime, journal: journal,
-                    clientOrderIdPrefix: Self.clientOrderIdPrefix(runID: id), riskLimits: plan.risk.orderRiskLimits))
-            }
-        } catch {
-            return await finishWithoutResults(id: id, event: .fail, error: error.message, code: error.code.rawValue)
-        }
-        guard began(id: id, totalBars: plan.maxBars) else {
-            return await finishWithoutResults(id: id, event: .halted, error: nil)
-        }
-        _ = try? await database.runs.updateStatus(id: id, status: RunStatus.running.rawValue)
-        var storageFailure: String?
-        let opening = await onEngineQueue { box.session.initialOrders }
-        if !opening.isEmpty || journal.hasFailed {
-            storageFailure = await commit(id: id, batch: Self.batch(orders: opening, trades: [], fills: [], tradeCount: nil), journal: journal)
-        }
-
-        let (stream, continuation) = AsyncStream<(Bar, TradingSymbol)>.makeStream(bufferingPolicy: .unbounded)
-        let feeds = Task {
-            await withTaskGroup(of: Void.self) { group in
-                for symbol in configuration.symbols {
-                    group.addTask {
-                        do {
-                            if let venueFeed = self.venueFeed(exchange: plan.exchange, symbol: symbol, timeframe: configuration.timeframe) {
-                                // A real venue: its closed candles in real time (speed does not apply).
-                                for try await bar in venueFeed { continuation.yield((bar, symbol)) }
-                            } else {
-                                let feed = SimExchange.liveBars(symbol: symbol, timeframe: configuration.timeframe, speed: plan.speed)
-                                for try await bar in feed { continuation.yield((bar, symbol)) }
-                            }
-                        } catch is CancellationError {
-                        } catch {
-                            let message = (error as? TradingError)?.message ?? "\(error)"
-                            self.hub.publish(type: "error", payload: ErrorPayload(code: "MARKET_DATA_ERROR", message: message, run_id: id))
-                            self.logger.warning("live feed ended", metadata: ["run_id": "\(id)", "symbol": "\(symbol)", "error": "\(message)"])
-                        }
-                    }
-                }
-            }
-            continuation.finish()
-        }
-        stop.onStop {
-            feeds.cancel()
-            continuation.finish()
-        }
-        var reachedLimit = false
-        if storageFailure == nil {
-            for await (bar, symbol) in stream {
-                if stop.isSet { break }
-                let tick = await onEngineQueue { () -> PaperTick? in
-                    guard let step = box.session.process(bar: bar, symbol: symbol) else { return nil }
-                    let session = box.session
-                    return PaperTick(
-                        step: step, barsProcessed: session.barsProcessed,
-                        positions: session.account.positions.filter { $0.quantity != 0 }.map { PositionRecord($0, symbols: session.symbols) },
-                        closedTrades: session.trades.filter { !$0.isOpen }.count)
-                }
-                guard let tick else { continue }
-                // Committed before memory, /status or the WebSocket hear of it.
-                if !tick.step.orders.isEmpty || !tick.step.trades.isEmpty || !tick.step.fills.isEmpty || journal.hasFailed {
-                    let batch = Self.batch(orders: tick.step.orders, trades: tick.step.trades, fills: tick.step.fills, tradeCount: tick.closedTrades)
-                    storageFailure = await commit(id: id, batch: batch, journal: journal)
-                    if storageFailure != nil { break }
-                }
-                paperStep(id: id, tick: tick)
-                if let maxBars = plan.maxBars, tick.barsProcessed >= maxBars {
-                    reachedLimit = true
-                    break
-                }
-            }
-        }
-        feeds.cancel()
-        let stopped = !reachedLimit
-        let output = await onEngineQueue { box.session.finish(stopped: stopped) }
-        let report = BacktestReport(runId: id, configuration: configuration, output: output, equityCurveLimit: 1)
-        var finished = FinishedRun(id: id, plan: plan, report: report, output: output)
-        finished.fills = output.broker.fills.enumerated().map { index, fill in
-            FillRecord(fill, id: index + 1, clientOrderId: output.broker.order(id: fill.orderId)?.clientOrderId, symbols: symbols)
-        }
-        finished.fillsJSON = finished.fills.map(Self.row)
-        await complete(id: id, finished: finished, stopped: stopped, failure: storageFailure)
-    }
+    // MARK: Shared by the run executions
 
     /// `ct` + the run id: the client order id of order `n` of the run is `ct<run id><n>`
     /// (letters and digits only, as OKX requires; 18 characters up to order 9,999, Kraken's limit).
@@ -355,9 +275,9 @@ final class RunController: Sendable {
 
     /// Commits one batch; returns the run's storage error, or nil. An order the journal could not
     /// record fails the run too (it was rejected instead of placed).
-    private func commit(id: String, batch: RunActivityBatch, journal: RunOrderJournal) async -> String? {
+    func commit(id: String, batch: RunActivityBatch, journal: RunOrderJournal, durable: Bool = false) async -> String? {
         do {
-            if !batch.isEmpty { try await database.runs.record(runID: id, batch, durable: false) }
+            if !batch.isEmpty { try await database.runs.record(runID: id, batch, durable: durable) }
         } catch {
             logger.error("could not record orders and fills", metadata: ["run_id": "\(id)", "error": "\(error)"])
             return "storage: orders and fills could not be recorded"
@@ -365,7 +285,7 @@ final class RunController: Sendable {
         return journal.hasFailed ? "storage: an order could not be recorded, so it was not placed" : nil
     }
 
-    private static func batch(orders: [OrderRecord], trades: [TradeRecord], fills: [FillRecord], tradeCount: Int?) -> RunActivityBatch {
+    static func batch(orders: [OrderRecord], trades: [TradeRecord], fills: [FillRecord], tradeCount: Int?) -> RunActivityBatch {
         RunActivityBatch(
             orders: orders.map { SequencedJSON(seq: $0.id - 1, json: row($0)) },
             trades: trades.map { SequencedJSON(seq: $0.id - 1, json: row($0)) },
@@ -380,20 +300,20 @@ final class RunController: Sendable {
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
-    private func onEngineQueue<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    func onEngineQueue<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             engineQueue.async { continuation.resume(returning: body()) }
         }
     }
 
     /// The polled live feed of a venue for paper runs, or nil for `sim` (generated in real time).
-    private func venueFeed(exchange: String, symbol: TradingSymbol, timeframe: Timeframe) -> PolledCandleFeed? {
+    func venueFeed(exchange: String, symbol: TradingSymbol, timeframe: Timeframe) -> PolledCandleFeed? {
         guard exchange != SimExchange.id, let venue = VenueID(id: exchange), let httpClient = resolver.httpClient else { return nil }
         let downloader = HistoryDownloader(httpClient: httpClient, venue: venue, baseURL: resolver.baseURLs[exchange])
         return PolledCandleFeed(downloader: downloader, symbol: symbol, timeframe: timeframe)
     }
 
-    private func paperStep(id: String, tick: PaperTick) {
+    func paperStep(id: String, tick: PaperTick) {
         let step = tick.step
         let changed = inner.withLock { state -> Bool in
             guard var run = state.run, run.id == id else { return false }
@@ -421,7 +341,7 @@ final class RunController: Sendable {
         publishStatus(force: false)
     }
 
-    private static func upsert<Record>(_ list: inout [Record], _ record: Record, id: Int) {
+    static func upsert<Record>(_ list: inout [Record], _ record: Record, id: Int) {
         // Ids are 1, 2, 3… in creation order: record `id` lives at index id − 1.
         if id >= 1, id <= list.count { list[id - 1] = record } else { list.append(record) }
     }
@@ -429,7 +349,7 @@ final class RunController: Sendable {
     // MARK: Transitions from the run task
 
     /// `starting → running`. False when the run was stopped (or replaced) meanwhile.
-    private func began(id: String, totalBars: Int?) -> Bool {
+    func began(id: String, totalBars: Int?) -> Bool {
         let ok = inner.withLock { state -> Bool in
             guard state.run?.id == id, let next = try? state.machine.transition(.began) else { return false }
             state.machine = next
@@ -444,7 +364,7 @@ final class RunController: Sendable {
     /// Engine progress (every 8,192 bars); publishes a status at most every 250 ms.
     /// Engine progress: bars, and cash, value and closed trades so far, so status updates during a
     /// backtest show the money as it moves rather than only at the end.
-    private func progress(id: String, state progress: BacktestProgress) {
+    func progress(id: String, state progress: BacktestProgress) {
         inner.withLock { state in
             guard state.run?.id == id else { return }
             state.run?.barsProcessed = progress.barsProcessed
@@ -459,7 +379,7 @@ final class RunController: Sendable {
     /// Saves the results, then moves to `completed` / `stopped`.
     /// Saves the results, then moves to `completed` / `stopped`; with a `failure` (a paper run
     /// whose journal failed) the results are still saved and the run ends `failed` with it.
-    private func complete(id: String, finished: FinishedRun, stopped: Bool, failure: String? = nil) async {
+    func complete(id: String, finished: FinishedRun, stopped: Bool, failure: String? = nil) async {
         let endedAt = options.now()
         var summary = finished.summary
         let status: RunStatus = stopped ? .stopped : .completed
@@ -520,7 +440,7 @@ final class RunController: Sendable {
     }
 
     /// Ends a run that produced no results (failed, or stopped before the engine started).
-    private func finishWithoutResults(id: String, event: RunEvent, error: String?, code: String = "RUN_FAILED") async {
+    func finishWithoutResults(id: String, event: RunEvent, error: String?, code: String = "RUN_FAILED") async {
         finish(id: id, event: event, error: error)
         let status = inner.withLock { $0.run?.id == id ? $0.machine.status : nil }
         guard let status else { return }
@@ -530,7 +450,7 @@ final class RunController: Sendable {
     }
 
     /// Applies a terminal event in memory and publishes it.
-    private func finish(id: String, event: RunEvent, error: String?) {
+    func finish(id: String, event: RunEvent, error: String?) {
         let changed = inner.withLock { state -> Bool in
             guard state.run?.id == id else { return false }
             var next = try? state.machine.transition(event)
@@ -576,10 +496,40 @@ final class RunController: Sendable {
         if let id = outcome.1 {
             publishStatus(force: true)
             _ = try? await database.runs.updateStatus(id: id, status: RunStatus.stopping.rawValue)
+            // A venue run answers once its open orders are cancelled (or could not be), so the
+            // answer can say which.
+            if inner.withLock({ $0.run?.id == id && $0.run?.mode.tradesOnVenue == true }) {
+                return await venueStopAnswer(id: id, requested: outcome.0)
+            }
         }
         // The run may already have finished; report what is true now.
         return outcome.0
     }
+
+    /// Waits (at most `stopCancelWait`) for a venue run to report its cancellations.
+    private func venueStopAnswer(id: String, requested: RunResponse) async -> RunResponse {
+        let deadline = ContinuousClock.now + Self.stopCancelWait
+        while ContinuousClock.now < deadline {
+            let report = inner.withLock { state -> (StopCancellation?, RunStatus) in
+                (state.run?.id == id ? state.run?.stopCancellation : nil, state.machine.status)
+            }
+            if let cancellation = report.0, !report.1.isActive {
+                var answer = RunResponse(
+                    run_id: id, status: report.1.rawValue,
+                    message: cancellation.failures.isEmpty
+                        ? "stopped; \(cancellation.cancelled.count) open order(s) cancelled on the venue"
+                        : "stopped; \(cancellation.cancelled.count) open order(s) cancelled, \(cancellation.failures.count) could not be cancelled")
+                answer.cancelled_orders = cancellation.cancelled
+                answer.cancel_failures = cancellation.failures.isEmpty ? nil : cancellation.failures
+                return answer
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return RunResponse(run_id: id, status: RunStatus.stopping.rawValue, message: "stop requested; the venue has not confirmed the cancels yet")
+    }
+
+    /// How long `POST /run/stop` waits for a venue run's cancels.
+    static let stopCancelWait: Duration = .seconds(15)
 
     func reset() throws(APIError) -> RunResponse {
         try inner.withLock { (state: inout Inner) throws(APIError) in
@@ -604,7 +554,13 @@ final class RunController: Sendable {
     // MARK: Documents
 
     func statusDocument() -> StatusDocument {
-        inner.withLock { Self.statusDocument(machine: $0.machine, run: $0.run) }
+        inner.withLock { Self.statusDocument($0) }
+    }
+
+    private static func statusDocument(_ state: Inner) -> StatusDocument {
+        var document = statusDocument(machine: state.machine, run: state.run)
+        if !state.interrupted.isEmpty { document.interrupted_runs = state.interrupted.values.sorted { $0.run_id < $1.run_id } }
+        return document
     }
 
     private static func statusDocument(machine: RunnerStateMachine, run: LiveRun?) -> StatusDocument {
@@ -645,7 +601,7 @@ final class RunController: Sendable {
                !state.machine.status.isActive || now - cache.at < Self.statusCacheLifetime {
                 return (cache.body, nil, state.version)
             }
-            return (nil, Self.statusDocument(machine: state.machine, run: state.run), state.version)
+            return (nil, Self.statusDocument(state), state.version)
         }
         if let cached { return cached }
         let body = try JSONCoding.encode(document)
@@ -657,12 +613,17 @@ final class RunController: Sendable {
 
     func detailed(health: HealthRoutes.Health) -> DetailedStatusDocument {
         inner.withLock { state in
-            let status = Self.statusDocument(machine: state.machine, run: state.run)
+            let status = Self.statusDocument(state)
             let run = state.run
-            return DetailedStatusDocument(
+            var document = DetailedStatusDocument(
                 status: status, recent_orders: Array((run?.orders ?? []).suffix(Self.recentLimit)),
                 recent_trades: Array((run?.trades ?? []).suffix(Self.recentLimit)), positions: run?.positions ?? [],
                 equity_curve: run?.equity.points(maxPoints: 500) ?? [], performance_metrics: run?.metrics, health: health)
+            if let run, run.mode.tradesOnVenue {
+                document.balances = run.balances ?? []
+                document.open_orders = run.orders.filter { !$0.status.isTerminal }
+            }
+            return document
         }
     }
 
@@ -699,7 +660,7 @@ final class RunController: Sendable {
             let now = ContinuousClock.now
             if !force, let last = state.lastProgressPublish, now - last < Self.progressInterval { return nil }
             state.lastProgressPublish = now
-            return Self.statusDocument(machine: state.machine, run: state.run)
+            return Self.statusDocument(state)
         }
         if let document { hub.publish(type: "status_update", payload: document, status: document.status) }
     }

@@ -5,6 +5,16 @@ struct RunResponse: Encodable, Sendable {
     @ExplicitNull var run_id: String?
     let status: String
     let message: String
+    /// `POST /run/stop` of a sandbox or live run: client order ids cancelled on the venue.
+    var cancelled_orders: [String]?
+    /// … and those that could not be, with why.
+    var cancel_failures: [String: String]?
+
+    init(run_id: String?, status: String, message: String) {
+        self.run_id = run_id
+        self.status = status
+        self.message = message
+    }
 }
 
 /// `GET /status` and the `status_update` payload.
@@ -28,6 +38,8 @@ struct StatusDocument: Encodable, Sendable {
     @ExplicitNull var progress: Double?
     var bars_processed: Int
     @ExplicitNull var total_bars: Int?
+    /// Interrupted sandbox/live runs whose open orders wait for a decision; absent when none.
+    var interrupted_runs: [InterruptedRunSummary]? = nil
 }
 
 /// `GET /status/detailed`.
@@ -39,9 +51,12 @@ struct DetailedStatusDocument: Encodable, Sendable {
     let equity_curve: [EquityPoint]
     @ExplicitNull var performance_metrics: PerformanceMetrics?
     let health: HealthRoutes.Health
+    /// Sandbox and live runs: the venue's balances and the run's orders still working there.
+    var balances: [BalanceRecord]?
+    var open_orders: [OrderRecord]?
 
     enum CodingKeys: String, CodingKey {
-        case recent_orders, recent_trades, positions, equity_curve, performance_metrics, health
+        case recent_orders, recent_trades, positions, equity_curve, performance_metrics, health, balances, open_orders
     }
 
     /// Flattens `status` into the top level: everything of `/status` plus the detail fields.
@@ -54,6 +69,8 @@ struct DetailedStatusDocument: Encodable, Sendable {
         try container.encode(equity_curve, forKey: .equity_curve)
         try container.encode(_performance_metrics, forKey: .performance_metrics)
         try container.encode(health, forKey: .health)
+        try container.encodeIfPresent(balances, forKey: .balances)
+        try container.encodeIfPresent(open_orders, forKey: .open_orders)
     }
 }
 
@@ -98,6 +115,8 @@ struct ResultsDocument: Encodable, Sendable {
     @ExplicitNull var final_value: Double?
     @ExplicitNull var error: String?
     let bars_processed: Int
+    /// Interrupted sandbox/live runs: what start-up learned from the venue (absent otherwise).
+    var reconciliation: ReconciliationDocument?
 
     init(
         summary: StoredRunSummary, orders: [OrderRecord], trades: [TradeRecord], fills: [FillRecord], equity: EquitySeries,

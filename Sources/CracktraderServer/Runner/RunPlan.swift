@@ -4,15 +4,33 @@ import FoundationEssentials
 import Foundation
 #endif
 import DataAccess
+import Execution
 import HTTPTypes
 import MarketData
 import Storage
 import TradingCore
 
-/// How a run gets its bars.
+/// How a run gets its bars and fills (`/status` `mode`).
 enum RunMode: String, Sendable, Hashable {
+    /// History, the simulated broker.
     case backtest
+    /// Live bars, the simulated broker.
     case paper
+    /// Live bars, real orders on the venue's testnet / demo (`mode: live` + `sandbox: true`).
+    case sandbox
+    /// Live bars, real orders with real money.
+    case live
+
+    /// Sandbox and live runs send orders to a venue.
+    var tradesOnVenue: Bool { self == .sandbox || self == .live }
+}
+
+/// What a sandbox or live run needs to reach its venue. The credentials live here, in memory,
+/// for the run only; nothing in this type is ever encoded, stored or logged.
+struct VenueRunSettings: Sendable {
+    var configuration: VenueConfiguration
+    /// `POST /run/stop` cancels the run's open orders (`cancel_open_orders_on_stop`, default true).
+    var cancelOpenOrdersOnStop: Bool
 }
 
 /// A validated run request: everything the runner needs, with defaults filled in.
@@ -32,8 +50,12 @@ struct RunPlan: Sendable {
     var config: JSONValue
     /// Paper runs: the validated risk guards (echoed; see docs/live-trading.md).
     var risk = RiskLimits()
+    /// Sandbox and live runs: how to reach the venue (nil otherwise).
+    var venue: VenueRunSettings?
     /// Bars the run is expected to process (backtest), for progress.
     var expectedBars: Int?
+    /// A saved Pine script run instead of a built-in strategy (see `ScriptRun.swift`).
+    var script: ScriptRunSpec?
 }
 
 /// Defaults and limits of run requests (documented in docs/api.md).
@@ -53,6 +75,13 @@ public struct RunnerOptions: Sendable {
     /// Reads an environment variable: where `CRACKTRADER_<EXCHANGE>_API_KEY`, `_SECRET` and
     /// `_PASSWORD` come from (tests inject their own).
     public var environment: @Sendable (String) -> String?
+    /// Sandbox and live runs: how often working orders are queried by client order id (the
+    /// fallback to the venue's private stream, and the check of `max_daily_loss`).
+    public var venuePollInterval: Duration = .seconds(2)
+    /// Sandbox and live runs: seconds one venue request may take before its outcome is unknown.
+    public var venueRequestTimeoutSeconds: Double = 10
+    /// Sandbox and live runs: how long after a candle's close it is asked for.
+    public var venueFeedSettle: Duration = .seconds(2)
 
     public init(
         paperSpeed: Double = 60, now: @escaping @Sendable () -> Int64 = { WallClock.nowMilliseconds() },
@@ -82,7 +111,12 @@ enum RunPlanner {
     ///
     /// Field-shape problems are all collected into one `VALIDATION_ERROR`; then the domain checks
     /// run in this order: strategy, parameters, symbols, timeframe, exchange, date range.
-    static func plan(body: [String: JSONValue], live: Bool, options: RunnerOptions) throws(APIError) -> RunPlan {
+    ///
+    /// `script` is the saved script `strategy_name` names (looked up by the route); `scriptNames`
+    /// lists every saved script for `UNKNOWN_STRATEGY`'s `available`.
+    static func plan(
+        body: [String: JSONValue], live: Bool, options: RunnerOptions, script: ScriptSelection? = nil, scriptNames: [String] = []
+    ) throws(APIError) -> RunPlan {
         var fieldErrors: [(String, String)] = []
         func string(_ key: String, required: Bool) -> String? {
             switch body[key] {
@@ -160,6 +194,7 @@ enum RunPlanner {
         var requestedMode = "paper"
         var exchangeConfig = ExchangeConfig.empty
         var risk = RiskLimits()
+        var cancelOnStop = true
         if live {
             switch string("mode", required: false) ?? "paper" {
             case "paper": mode = .paper
@@ -182,6 +217,11 @@ enum RunPlanner {
                 case "max_position_notional": risk.maxPositionNotional = value
                 default: risk.maxDailyLoss = value
                 }
+            }
+            switch body["cancel_open_orders_on_stop"] {
+            case .bool(let flag)?: cancelOnStop = flag
+            case nil, .null?: break
+            default: fieldErrors.append(("cancel_open_orders_on_stop", "must be true or false"))
             }
             if let value = number("speed") {
                 if value.isFinite && !(value > 0 && value <= 1_000_000_000) { fieldErrors.append(("speed", "must be in (0, 1e9]")) }
@@ -220,14 +260,25 @@ enum RunPlanner {
 
         // Domain checks, in a fixed order.
         let resolvedParameters: StrategyParameters
-        do throws(TradingError) {
-            resolvedParameters = try StrategyRegistry.validate(name: strategyName, parameters: parameters)
-        } catch {
-            throw APIError(error)
+        var scriptRun: ScriptRunSpec?
+        if let script {
+            // A saved Pine script: it must compile, then its inputs are the parameters.
+            (resolvedParameters, scriptRun) = try ScriptRunSpec.resolve(script, parameters: parameters)
+        } else {
+            do throws(TradingError) {
+                resolvedParameters = try StrategyRegistry.validate(name: strategyName, parameters: parameters)
+            } catch {
+                throw ScriptRunSpec.unknownStrategy(error, scriptNames: scriptNames)
+            }
         }
         var symbols: [TradingSymbol] = []
         for text in symbolTexts {
             do throws(TradingError) { symbols.append(try TradingSymbol(parsing: text)) } catch { throw APIError(error) }
+        }
+        if scriptRun != nil, symbols.count > 1 {
+            throw APIError(
+                status: .badRequest, code: "VALIDATION_ERROR", message: "invalid run request: a Pine script runs on one symbol",
+                details: ["fields": ["symbols": "must list exactly one symbol for a Pine script"]])
         }
         if Set(symbols).count != symbols.count {
             throw APIError(
@@ -252,6 +303,13 @@ enum RunPlanner {
         }
         if requestedMode == "live" {
             try Self.checkTrading(exchangeConfig: exchangeConfig, risk: risk, capabilities: capabilities)
+            mode = exchangeConfig.sandbox ? .sandbox : .live
+            if options.makeDataResolver == nil {
+                throw APIError(
+                    status: .unprocessableContent, code: "DATA_UNAVAILABLE",
+                    message: "\(mode.rawValue) runs on \(capabilities.displayName) need the venue, and this server runs offline; start it without --offline",
+                    details: ["exchange": .string(exchange)])
+            }
         }
         if mode == .paper && exchange != SimExchange.id && options.makeDataResolver == nil {
             throw APIError(
@@ -260,9 +318,13 @@ enum RunPlanner {
                 details: ["exchange": .string(exchange), "offline_exchanges": ["sim"]])
         }
 
+        if let scriptRun, live {
+            try scriptRun.refuseLive(exchange: capabilities)
+        }
+
         var configuration = BacktestConfiguration(
-            strategyName: strategyName, parameters: resolvedParameters.values, symbols: symbols, timeframe: timeframe,
-            initialCash: initialCash)
+            strategyName: scriptRun?.name ?? strategyName, parameters: resolvedParameters.values, symbols: symbols, timeframe: timeframe,
+            initialCash: scriptRun?.initialCapital ?? initialCash)
         if let commission { configuration.commission = commission }
         if let slippage { configuration.slippageBps = slippage }
 
@@ -298,15 +360,15 @@ enum RunPlanner {
 
         // The echo: what was asked for, with defaults, secrets masked.
         var echo: [String: JSONValue] = [
-            "strategy_name": .string(strategyName),
+            "strategy_name": .string(scriptRun?.name ?? strategyName),
             "strategy_params": .object(resolvedParameters.values.mapValues(Self.json)),
             "symbols": .array(symbols.map { .string($0.description) }),
             "timeframe": .string(timeframe.rawValue),
             "exchange": .string(exchange),
-            "initial_cash": .number(initialCash),
+            "initial_cash": .number(configuration.initialCash),
             "commission": .number(configuration.commission),
             "slippage_bps": .number(configuration.slippageBps),
-            "mode": .string(mode.rawValue),
+            "mode": .string(mode.tradesOnVenue ? "live" : mode.rawValue),
         ]
         if mode == .backtest {
             echo["start_date"] = from.map { .string(ISO8601Timestamp.string(fromMilliseconds: $0)) } ?? .null
@@ -318,20 +380,33 @@ enum RunPlanner {
             echo["max_order_notional"] = risk.maxOrderNotional.map(JSONValue.number) ?? .null
             echo["max_position_notional"] = risk.maxPositionNotional.map(JSONValue.number) ?? .null
             echo["max_daily_loss"] = risk.maxDailyLoss.map(JSONValue.number) ?? .null
+            if mode.tradesOnVenue { echo["cancel_open_orders_on_stop"] = .bool(cancelOnStop) }
         }
-        // Credentials are not kept: a paper run places no venue orders, and sandbox/live runs
-        // were refused above. They die with this request.
+        if let scriptRun { echo["script"] = scriptRun.echo }
         var plan = RunPlan(
             mode: mode, configuration: configuration, exchange: exchange, from: from, to: to, speed: speed,
             maxBars: maxBars, config: .object(echo), expectedBars: expected)
         plan.risk = risk
+        plan.script = scriptRun
+        // Credentials are kept (in memory) only by sandbox and live runs; a paper run places no
+        // venue orders, so its keys die with this request.
+        if mode.tradesOnVenue {
+            let credentials = exchangeConfig.credentials
+            plan.venue = VenueRunSettings(
+                configuration: VenueConfiguration(
+                    credentials: VenueCredentials(apiKey: credentials.apiKey, secret: credentials.secret, password: credentials.password),
+                    sandbox: exchangeConfig.sandbox, baseURL: exchangeConfig.baseURL,
+                    rateLimitMilliseconds: exchangeConfig.rateLimit, enableRateLimit: exchangeConfig.enableRateLimit ?? true,
+                    requestTimeoutSeconds: options.venueRequestTimeoutSeconds),
+                cancelOpenOrdersOnStop: cancelOnStop)
+        }
         return plan
     }
 
     /// `mode: live` (with `sandbox: true`, a sandbox run), after the field checks: the venue must
     /// offer the mode, a real-money run needs `max_order_notional`, the credentials the venue asks
-    /// for must be there (request or environment) — and then, until venue adapters exist, 422
-    /// `NOT_IMPLEMENTED`. No message or detail ever contains a credential value.
+    /// for must be there (request or environment), and this build must have the venue's adapter
+    /// (else 422 `NOT_IMPLEMENTED`). No message or detail ever contains a credential value.
     static func checkTrading(exchangeConfig: ExchangeConfig, risk: RiskLimits, capabilities: ExchangeCapabilities) throws(APIError) {
         let sandbox = exchangeConfig.sandbox
         let wanted: ExchangeCapabilities.Mode = sandbox ? .sandbox : .live
@@ -371,11 +446,13 @@ enum RunPlanner {
                 message: "\(capabilities.displayName) needs \(missing.joined(separator: ", ")) in exchange_config or the environment",
                 details: ["missing": .array(missing.map(JSONValue.string)), "environment_variables": .array(variables)])
         }
-        let what = sandbox ? "sandbox trading (orders on the \(capabilities.displayName) testnet)" : "live trading on \(capabilities.displayName)"
-        throw APIError(
-            status: .unprocessableContent, code: "NOT_IMPLEMENTED",
-            message: "the request is valid, but \(what) is not available in this version (no venue adapter yet); use mode \"paper\"",
-            details: ["mode": .string(wanted.rawValue), "supported_modes": ["paper"]])
+        guard VenueCatalog.exchanges.contains(capabilities.id) else {
+            let what = sandbox ? "sandbox trading (orders on the \(capabilities.displayName) testnet)" : "live trading on \(capabilities.displayName)"
+            throw APIError(
+                status: .unprocessableContent, code: "NOT_IMPLEMENTED",
+                message: "the request is valid, but \(what) is not available in this build (no venue adapter); use mode \"paper\"",
+                details: ["mode": .string(wanted.rawValue), "supported_modes": ["paper"], "venues_with_adapters": .array(VenueCatalog.exchanges.map(JSONValue.string))])
+        }
     }
 
     static func json(_ value: ParameterValue) -> JSONValue {

@@ -16,12 +16,12 @@ public final class PineProgram {
     /// Warnings (errors make the initialiser throw).
     public let warnings: [PineDiagnostic]
 
-    private let body: StatementCode
-    private let perBarUpdates: VoidCode?
-    private let plots: [PlotRecorder]
+    let body: StatementCode
+    let perBarUpdates: VoidCode?
+    let plots: [PlotRecorder]
     private let variables: [SeriesVariable]
-    private let environment: PineEnvironment
-    private var hasRun = false
+    let environment: PineEnvironment
+    var hasRun = false
 
     /// The versions of Pine this engine runs.
     public static let supportedVersions = 5...6

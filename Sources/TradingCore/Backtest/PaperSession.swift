@@ -41,9 +41,12 @@ public struct PaperSession {
     ///     `prefix + order id` (bracket legs always do).
     ///   - riskLimits: checked when each order is submitted; an order over a limit is rejected
     ///     with the reason (bracket legs, which only close, are not checked).
+    ///   - externalExecution: a venue fills the orders (sandbox and live runs): bars fill nothing,
+    ///     the runner sends ``takeVenueRequests()`` and reports back with
+    ///     ``applyVenueUpdate(orderId:status:quantity:filledQuantity:averagePrice:cumulativeFee:reason:time:)``.
     public init(
         configuration: BacktestConfiguration, startTime: Int64, journal: (any OrderJournal)? = nil,
-        clientOrderIdPrefix: String? = nil, riskLimits: OrderRiskLimits? = nil
+        clientOrderIdPrefix: String? = nil, riskLimits: OrderRiskLimits? = nil, externalExecution: Bool = false
     ) throws(TradingError) {
         try configuration.validate()
         let type = try StrategyRegistry.strategyType(named: configuration.strategyName)
@@ -55,7 +58,8 @@ public struct PaperSession {
             PaperCore<S>(
                 strategy: S(parameters: parameters, symbolCount: symbols.count), symbols: symbols,
                 timeframe: configuration.timeframe, broker: configuration.brokerConfiguration, startTime: startTime,
-                journal: journal, clientOrderIdPrefix: clientOrderIdPrefix, riskLimits: riskLimits)
+                journal: journal, clientOrderIdPrefix: clientOrderIdPrefix, riskLimits: riskLimits,
+                externalExecution: externalExecution)
         }
         self.core = open(type)
     }
@@ -63,6 +67,8 @@ public struct PaperSession {
     public var account: Account { core.broker.account }
     public var orders: [Order] { core.broker.orders }
     public var trades: [Trade] { core.broker.trades }
+    /// Ids of the orders that can still fill (external execution: those the venue may still fill).
+    public var workingOrderIDs: [Int] { core.broker.workingOrders.map(\.id) }
     /// Every fill so far (paper sessions always record fills).
     public var fills: [Fill] { core.broker.fills }
 
@@ -96,6 +102,43 @@ public struct PaperSession {
             timestamp: ISO8601Timestamp.string(fromMilliseconds: bar.openTime), value: account.value, cash: account.cash,
             pnl: account.value - configuration.initialCash)
         return Step(orders: orders, trades: trades, fills: fills, equity: point, cash: account.cash, value: account.value)
+    }
+
+    /// Cancels a working order as if the strategy had (the user's cancel from the dashboard);
+    /// false when it is not working. In external execution the cancel is queued for the venue.
+    public mutating func cancel(orderId: Int) -> Bool {
+        core.cancel(orderId: orderId)
+    }
+
+    /// External execution: the orders to send to the venue and the orders to cancel there, taken
+    /// off the broker's queues (each order once).
+    public mutating func takeVenueRequests() -> (submissions: [Order], cancels: [Order]) {
+        core.takeVenueRequests()
+    }
+
+    /// External execution: applies a venue's report on order `orderId` (see
+    /// `SimulatedBroker.applyVenueUpdate`), lets the strategy react, and returns what changed — nil
+    /// when the report changed nothing. The equity point is the latest bar's, updated.
+    public mutating func applyVenueUpdate(
+        orderId: Int, status: OrderStatus, quantity: Double? = nil, filledQuantity: Double, averagePrice: Double?,
+        cumulativeFee: Double?, reason: String?, time: Int64
+    ) -> Step? {
+        guard let changes = core.applyVenueUpdate(
+            orderId: orderId, status: status, quantity: quantity, filledQuantity: filledQuantity, averagePrice: averagePrice,
+            cumulativeFee: cumulativeFee, reason: reason, time: time) else { return nil }
+        let account = core.broker.account
+        if !equityTimes.isEmpty {
+            equityValues[equityValues.count - 1] = account.value
+            equityCash[equityCash.count - 1] = account.cash
+        }
+        let broker = core.broker
+        let orders = changes.orders.map { OrderRecord(broker.orders[$0], symbols: symbols) }
+        let trades = changes.trades.map { TradeRecord(broker.trades[$0], symbols: symbols) }
+        let stamp = equityTimes.last ?? broker.clock.now
+        let point = EquityPoint(
+            timestamp: ISO8601Timestamp.string(fromMilliseconds: stamp), value: account.value, cash: account.cash,
+            pnl: account.value - configuration.initialCash)
+        return Step(orders: orders, trades: trades, fills: newFills(), equity: point, cash: account.cash, value: account.value)
     }
 
     /// The fills not yet reported, as records (each carries its order's client order id).
@@ -132,6 +175,12 @@ protocol PaperStepping {
     var broker: SimulatedBroker { get }
     mutating func step(bar: Bar, symbol: Int, step: Int) -> PaperChanges?
     mutating func finish()
+    mutating func takeVenueRequests() -> (submissions: [Order], cancels: [Order])
+    mutating func cancel(orderId: Int) -> Bool
+    mutating func applyVenueUpdate(
+        orderId: Int, status: OrderStatus, quantity: Double?, filledQuantity: Double, averagePrice: Double?,
+        cumulativeFee: Double?, reason: String?, time: Int64
+    ) -> PaperChanges?
 }
 
 /// The concrete, specialised state behind `PaperSession`.
@@ -143,7 +192,7 @@ struct PaperCore<S: Strategy>: PaperStepping {
 
     init(
         strategy: S, symbols: [TradingSymbol], timeframe: Timeframe, broker: BrokerConfiguration, startTime: Int64,
-        journal: (any OrderJournal)?, clientOrderIdPrefix: String?, riskLimits: OrderRiskLimits?
+        journal: (any OrderJournal)?, clientOrderIdPrefix: String?, riskLimits: OrderRiskLimits?, externalExecution: Bool
     ) {
         self.strategy = strategy
         var context = StrategyContext(broker: SimulatedBroker(configuration: broker, symbolCount: symbols.count), symbols: symbols, timeframe: timeframe)
@@ -153,6 +202,7 @@ struct PaperCore<S: Strategy>: PaperStepping {
         context.broker.journal = journal
         context.broker.clientOrderIdPrefix = clientOrderIdPrefix
         context.broker.riskLimits = riskLimits
+        context.broker.externalExecution = externalExecution
         context.broker.begin(bar: -1, time: startTime)
         self.context = context
         self.lastTime = Array(repeating: Int64.min, count: symbols.count)
@@ -177,6 +227,32 @@ struct PaperCore<S: Strategy>: PaperStepping {
         if context.broker.hasWorkingOrders {
             context.broker.processClose(symbol: symbol, bar: bar)
         }
+        Self.drain(&strategy, &context, into: &changes)
+        context.broker.markOpenTrades()
+        return changes
+    }
+
+    mutating func cancel(orderId: Int) -> Bool {
+        let cancelled = context.broker.cancel(id: orderId, reason: "cancelled by the user")
+        var changes = PaperChanges()
+        Self.drain(&strategy, &context, into: &changes)
+        return cancelled
+    }
+
+    mutating func takeVenueRequests() -> (submissions: [Order], cancels: [Order]) {
+        let (submissions, cancels) = context.broker.takeVenueRequests()
+        let broker = context.broker
+        return (submissions.compactMap { broker.order(id: $0) }, cancels.compactMap { broker.order(id: $0) })
+    }
+
+    mutating func applyVenueUpdate(
+        orderId: Int, status: OrderStatus, quantity: Double?, filledQuantity: Double, averagePrice: Double?,
+        cumulativeFee: Double?, reason: String?, time: Int64
+    ) -> PaperChanges? {
+        guard context.broker.applyVenueUpdate(
+            orderId: orderId, status: status, quantity: quantity, filledQuantity: filledQuantity, averagePrice: averagePrice,
+            cumulativeFee: cumulativeFee, reason: reason, time: time) else { return nil }
+        var changes = PaperChanges()
         Self.drain(&strategy, &context, into: &changes)
         context.broker.markOpenTrades()
         return changes

@@ -47,6 +47,10 @@ public struct SimulatedBroker: Sendable {
     var clientOrderIdPrefix: String?
     /// Paper runs: risk guards checked at submission (nil in backtests).
     var riskLimits: OrderRiskLimits?
+    /// Sandbox and live runs: a venue fills the orders (see `SimulatedBroker+External.swift`).
+    public internal(set) var externalExecution = false
+    var pendingVenueSubmissions: [Int] = []
+    var pendingVenueCancels: [Int] = []
     /// Slippage, fee rates and timing unpacked for the hot path.
     let slippage: SlippageModel
     let fillAtClose: Bool
@@ -94,11 +98,24 @@ public struct SimulatedBroker: Sendable {
         if request.clientOrderId == nil, let prefix = clientOrderIdPrefix { request.clientOrderId = prefix + String(id) }
         var order = Order(id: id, request: request, createdAt: clock.now, submittedBar: currentBar)
         let index = orders.count
+        var sizingProblem: String?
+        if externalExecution, order.quantityStorage.isNaN, validate(request) == nil {
+            switch externalQuantity(request) {
+            case .success(let quantity): order.quantityStorage = quantity
+            case .failure(let problem): sizingProblem = problem.reason
+            }
+        }
         // The journal sees the order before anything can happen to it (validation included).
-        if let problem = journal?.recordSubmission(order) ?? validate(request) ?? (riskLimits == nil ? nil : riskProblem(request)) {
+        if let problem = journal?.recordSubmission(order) ?? validate(request) ?? sizingProblem
+            ?? (riskLimits == nil ? nil : riskProblem(request)) {
             order.machine = (try? order.machine.transition(to: .rejected)) ?? order.machine
             order.reason = problem
             orders.append(order)
+        } else if externalExecution {
+            // Stays `submitted` until the venue answers.
+            orders.append(order)
+            working.append(index)
+            pendingVenueSubmissions.append(id)
         } else {
             order.machine = (try? order.machine.transition(to: .accepted)) ?? order.machine
             orders.append(order)
@@ -113,6 +130,10 @@ public struct SimulatedBroker: Sendable {
     public mutating func cancel(id: Int, reason: String = "cancelled by strategy") -> Bool {
         guard id >= 1, id <= orders.count, orders[id - 1].status.isWorking || orders[id - 1].status == .submitted else {
             return false
+        }
+        if externalExecution {
+            requestVenueCancel(id - 1)
+            return true
         }
         finish(id - 1, as: .cancelled, reason: reason)
         return true
@@ -194,7 +215,7 @@ public struct SimulatedBroker: Sendable {
     /// Fills what the bar's open and range allow, for orders on `symbol` submitted on earlier bars.
     /// Call before the strategy sees the bar.
     mutating func processBar(symbol: Int, bar: Bar) {
-        guard !working.isEmpty else { return }
+        guard !working.isEmpty, !externalExecution else { return }
         let barIndex = currentBar
         // Pass 1: everything the open crosses fills at the open.
         let symbol32 = Int32(truncatingIfNeeded: symbol)
@@ -216,7 +237,7 @@ public struct SimulatedBroker: Sendable {
     /// With `FillTiming.close`: fills market orders on `symbol` at the bar's close. Call after the
     /// strategy saw the bar.
     mutating func processClose(symbol: Int, bar: Bar) {
-        guard fillAtClose, !working.isEmpty else { return }
+        guard fillAtClose, !working.isEmpty, !externalExecution else { return }
         for index in working {
             guard orders[index].machine.state.isWorking, orders[index].symbol == symbol, orders[index].type == .market,
                   orders[index].lastFillBar != currentBar else { continue }
@@ -455,7 +476,7 @@ public struct SimulatedBroker: Sendable {
     }
 
     /// Moves a working order to a terminal state, drops it from the working list and tells the strategy.
-    private mutating func finish(_ index: Int, as status: OrderStatus, reason: String?) {
+    mutating func finish(_ index: Int, as status: OrderStatus, reason: String?) {
         guard let next = try? orders[index].machine.transition(to: status) else { return }
         orders[index].machine = next
         orders[index].reason = reason
@@ -467,17 +488,22 @@ public struct SimulatedBroker: Sendable {
         }
     }
 
-    private mutating func removeWorking(_ index: Int) {
+    mutating func removeWorking(_ index: Int) {
         if let position = working.firstIndex(of: index) {
             working.remove(at: position)
         }
     }
 
-    private mutating func cancelSiblings(of index: Int, group: Int) {
+    mutating func cancelSiblings(of index: Int, group: Int) {
         var k = 0
         while k < working.count {
             let other = working[k]
             if other != index, orders[other].ocoGroup == group {
+                if externalExecution {
+                    requestVenueCancel(other)
+                    k += 1
+                    continue
+                }
                 finish(other, as: .cancelled, reason: "OCO: sibling order \(orders[index].id) filled")
             } else {
                 k += 1
@@ -485,11 +511,16 @@ public struct SimulatedBroker: Sendable {
         }
     }
 
-    private mutating func cancelBracketLegs(symbol: Int) {
+    mutating func cancelBracketLegs(symbol: Int) {
         var k = 0
         while k < working.count {
             let other = working[k]
             if orders[other].symbol == symbol, orders[other].parentId != nil, orders[other].side == .sell {
+                if externalExecution {
+                    requestVenueCancel(other)
+                    k += 1
+                    continue
+                }
                 finish(other, as: .cancelled, reason: "position closed")
             } else {
                 k += 1
@@ -500,7 +531,7 @@ public struct SimulatedBroker: Sendable {
     /// Once an entry with a bracket is done filling, submits its stop-loss and take-profit legs as
     /// one OCO group for the filled quantity. Legs of an entry filled at a bar's open are checked
     /// against that same bar's range; otherwise from the next bar.
-    private mutating func attachBracketIfNeeded(_ index: Int) {
+    mutating func attachBracketIfNeeded(_ index: Int) {
         let entry = orders[index]
         guard let bracket = entry.bracket, entry.filledQuantity > 0, !entry.bracketAttached else { return }
         orders[index].bracketAttached = true
@@ -518,6 +549,10 @@ public struct SimulatedBroker: Sendable {
                 order.machine = OrderStateMachine(state: .rejected)
                 order.reason = refusal
                 orders.append(order)
+            } else if externalExecution {
+                orders.append(order)
+                working.append(orders.count - 1)
+                pendingVenueSubmissions.append(id)
             } else {
                 order.machine = OrderStateMachine(state: .accepted)
                 orders.append(order)
@@ -537,7 +572,7 @@ public struct SimulatedBroker: Sendable {
 
     // MARK: - Trades
 
-    private mutating func recordTrade(_ fill: Fill) {
+    mutating func recordTrade(_ fill: Fill) {
         let symbol = fill.symbol
         var tradeIndex = openTrade[symbol]
         if tradeIndex < 0 {

@@ -22,6 +22,23 @@ public struct FillRecord: Sendable, Hashable, Codable {
         case isMaker = "is_maker"
     }
 
+    /// A fill as a venue reported it (sandbox and live runs, reconciliation after a crash).
+    public init(
+        id: Int, orderId: Int, clientOrderId: String?, symbol: String, side: Side, quantity: Double, price: Double, fee: Double,
+        isMaker: Bool, time: String
+    ) {
+        self.id = id
+        self.orderId = orderId
+        self.clientOrderId = clientOrderId
+        self.symbol = symbol
+        self.side = side
+        self.quantity = quantity
+        self.price = price
+        self.fee = fee
+        self.isMaker = isMaker
+        self.time = time
+    }
+
     /// `id` is the fill's 1-based position in the run; `clientOrderId` is its order's.
     public init(_ fill: Fill, id: Int, clientOrderId: String?, symbols: [TradingSymbol]) {
         self.id = id
