@@ -143,12 +143,13 @@ struct RunLifecycleTests {
             let badDate = try await post(#"{"strategy_name":"MovingAverageCross","symbols":["BTC/USDT"],"start_date":"yesterday"}"#)
             #expect(badDate.errorCode == "VALIDATION_ERROR")
 
-            // A valid live request (limit and keys given) is refused until venue adapters exist;
-            // the other live checks are in SecretsTests.
+            // A valid live request (limit and keys given) on a server that cannot reach venues
+            // (no HTTP client, like --offline); the other live checks are in SecretsTests, live
+            // runs against a local venue in SandboxRunTests.
             let live = try await post(#"{"strategy_name":"MovingAverageCross","symbols":["BTC/USDT"],"mode":"live","exchange":"binance","max_order_notional":100,"exchange_config":{"apiKey":"a","secret":"b"}}"#, live: true)
             #expect(live.status == .unprocessableContent)
-            #expect(live.errorCode == "NOT_IMPLEMENTED")
-            #expect(live.errorDetails["mode"] as? String == "live")
+            #expect(live.errorCode == "DATA_UNAVAILABLE")
+            #expect(live.errorDetails["exchange"] as? String == "binance")
             // Paper on a venue needs its live candles; a server without downloads (--offline) says so.
             let offlinePaper = try await post(#"{"strategy_name":"MovingAverageCross","symbols":["BTC/USDT"],"mode":"paper","exchange":"binance"}"#, live: true)
             #expect(offlinePaper.status == .unprocessableContent)

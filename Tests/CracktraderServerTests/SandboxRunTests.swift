@@ -5,8 +5,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Synchronization
 import Testing
 import VenueTestServers
+import WSClient
 
 /// Sandbox runs through the HTTP API against a local server that speaks Binance's REST protocol
 /// and checks every signature as Binance documents it (`VenueTestServers/Binance`).
@@ -320,6 +322,81 @@ struct SandboxCrashTests {
             #expect(Self.list(try await restarted.call("GET", "/api/v1/status").object["interrupted_runs"]).isEmpty)
             let after = try await restarted.call("GET", "/api/v1/runs/\(runID)?max_points=0").object
             #expect(Self.list(after["orders"]).first { $0["client_order_id"] as? String == ethID }?["status"] as? String == "cancelled")
+        }
+    }
+}
+
+/// The secrets rule for a run that really uses its keys: a sandbox run signs every request with
+/// canary keys, and none of them reaches a response, a WebSocket message, the log or the database.
+@Suite("Sandbox secrets: canary keys of a trading run")
+struct SandboxSecretsTests {
+    static let key = "CANARY-SBX-KEY-4e7d1a"
+    static let secret = "CANARY-SBX-SECRET-b93c52"
+
+    @Test("a sandbox run with canary keys in the request: no response, WebSocket message, log line or database byte contains them")
+    func canaryKeys() async throws {
+        let logs = CapturedLog()
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let venue = BinanceTestServer(apiKey: Self.key, secret: Self.secret)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { Task { try? await httpClient.shutdown() } }
+        try await venue.run { baseURL in
+            var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, dataDirectory: directory.path + "/data", logLevel: .trace)
+            var runner = RunnerOptions(makeDataResolver: { store in DataResolver(store: store, httpClient: httpClient) }, environment: { _ in nil })
+            runner.venuePollInterval = .milliseconds(100)
+            runner.venueFeedSettle = .milliseconds(50)
+            configuration.runner = runner
+            configuration.logHandlerFactory = { label in logs.handler(label: label) }
+            let app = try await buildApplication(configuration: configuration)
+            try await app.test(.live) { client in
+                let port = try #require(client.port)
+                let frames = Mutex<[String]>([])
+                let socket = Task {
+                    try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/api/v1/ws/status", logger: Logger(label: "ws-test")) { inbound, _, _ in
+                        for try await frame in inbound.messages(maxSize: 1 << 20) {
+                            guard case .text(let text) = frame else { continue }
+                            frames.withLock { $0.append(text) }
+                            if text.contains(#""status":"stopped""#) && text.contains("status_update") { return }
+                        }
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                var replies: [String] = []
+                let body = #"{"strategy_name":"BuyAndHold","strategy_params":{"stake":0.5},"symbols":["BTC/USDT"],"timeframe":"1s","exchange":"binance","mode":"live","exchange_config":{"sandbox":true,"base_url":"\#(baseURL)","apiKey":"\#(Self.key)","secret":"\#(Self.secret)"}}"#
+                let start = try await client.call(.post, "/api/v1/run/live", json: body)
+                #expect(start.status == .ok, "\(start.text)")
+                replies.append(start.text)
+                let runID = try #require(start.object["run_id"] as? String)
+                _ = try await SandboxRunTests.waitForRun(client, runID) { !SandboxRunTests.list($0["fills"]).isEmpty }
+                // The venue saw the key on every signed request.
+                #expect(venue.requests("POST", "/api/v3/order").first?.apiKey == Self.key)
+                for path in ["/api/v1/status", "/api/v1/status/detailed", "/api/v1/results", "/api/v1/runs", "/api/v1/runs/\(runID)", "/api/v1/health"] {
+                    replies.append(try await client.call(.get, path).text)
+                }
+                replies.append(try await client.call(.post, "/api/v1/run/stop").text)
+                try await client.waitForStatus(["stopped"])
+                _ = try await socket.value
+                let messages = frames.withLock { $0 }
+                #expect(messages.contains { $0.contains(#""type":"fill""#) })
+                #expect(messages.contains { $0.contains(#""type":"balances""#) })
+                let logText = logs.text
+                #expect(!logText.isEmpty)
+                for canary in [Self.key, Self.secret] {
+                    #expect(!replies.contains { $0.contains(canary) }, "a response contains \(canary)")
+                    #expect(!messages.contains { $0.contains(canary) }, "a WebSocket message contains \(canary)")
+                    #expect(!logText.contains(canary), "the log contains \(canary)")
+                }
+            }
+        }
+        let dataDirectory = directory.path + "/data"
+        let files = try FileManager.default.contentsOfDirectory(atPath: dataDirectory).filter { $0.hasPrefix("cracktrader.sqlite") }
+        #expect(files.contains("cracktrader.sqlite"))
+        for file in files {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: dataDirectory + "/" + file))
+            for canary in [Self.key, Self.secret] {
+                #expect(bytes.range(of: Data(canary.utf8)) == nil, "\(file) contains \(canary)")
+            }
         }
     }
 }

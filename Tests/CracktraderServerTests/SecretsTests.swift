@@ -64,7 +64,7 @@ struct SecretsTests {
         }
     }
 
-    @Test("mode live: Kraken has no sandbox (422), real money needs max_order_notional (422), keys are required (422), then 422 NOT_IMPLEMENTED")
+    @Test("mode live: Kraken has no sandbox (422), real money needs max_order_notional (422), keys are required (422), an offline server cannot trade (422)")
     func tradingModes() async throws {
         try await withTestApplication { client in
             let kraken = try await Self.post(client, #"{"strategy_name":"MovingAverageCross","symbols":["BTC/USD"],"mode":"live","exchange":"kraken","exchange_config":{"sandbox":true}}"#)
@@ -89,10 +89,11 @@ struct SecretsTests {
             #expect(noKeys.errorDetails["missing"] as? [String] == ["secret", "password"])
             #expect(noKeys.errorDetails["environment_variables"] as? [String] == ["CRACKTRADER_OKX_SECRET", "CRACKTRADER_OKX_PASSWORD"])
 
+            // Valid, but this server runs offline (no HTTP client): it cannot reach the venue.
             let valid = try await Self.post(client, #"{"strategy_name":"MovingAverageCross","symbols":["BTC/USDT"],"mode":"live","exchange":"binance","exchange_config":{"sandbox":true,"apiKey":"a","secret":"b"}}"#)
             #expect(valid.status == .unprocessableContent)
-            #expect(valid.errorCode == "NOT_IMPLEMENTED")
-            #expect(valid.errorDetails["mode"] as? String == "sandbox")
+            #expect(valid.errorCode == "DATA_UNAVAILABLE")
+            #expect(valid.errorDetails["exchange"] as? String == "binance")
             #expect(try await client.call(.get, "/api/v1/status").object["status"] as? String == "idle")
         }
     }

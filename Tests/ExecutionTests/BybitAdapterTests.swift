@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Synchronization
 import Testing
 import TradingCore
 import VenueTestServers
@@ -352,6 +353,80 @@ struct BybitAdapterTests {
             let found = try #require(try await adapter.order(symbol: Self.btc, clientOrderId: "ct80"))
             #expect(found.status == .filled)
             #expect(server.requests(path: "/v5/order/history").count == 1)
+        }
+    }
+
+    // MARK: Private stream
+
+    /// Collects what a stream yields.
+    final class Collector: Sendable {
+        let items = Mutex<[VenueOrder]>([])
+        var orders: [VenueOrder] { items.withLock { $0 } }
+
+        func start(_ stream: AsyncStream<VenueOrder>) -> Task<Void, Never> {
+            Task { for await order in stream { self.items.withLock { $0.append(order) } } }
+        }
+    }
+
+    /// Polls `condition` every 20 ms for up to 5 s.
+    static func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting for \(what)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    @Test("private stream: signed login, order updates as the order fills, reconnect after a drop")
+    func privateStream() async throws {
+        let server = Self.makeServer()
+        try await server.run { baseURL in
+            let configuration = VenueConfiguration(credentials: VenueCredentials(apiKey: Self.apiKey, secret: Self.secret, password: nil), baseURL: baseURL)
+            let adapter = BybitAdapter(configuration: configuration, httpClient: .shared)
+            try await adapter.prepare(symbols: [Self.btc])
+            let collector = Collector()
+            let task = collector.start(try #require(adapter.orderUpdates()))
+            try await Self.waitUntil("the subscription") { server.orderSubscribers == 1 }
+            #expect(server.streamAuthentications == 1)
+
+            _ = try await adapter.place(VenueOrderRequest(
+                clientOrderId: "ct90", symbol: Self.btc, side: .buy, type: .limit, quantity: 0.01, limitPrice: 30000))
+            #expect(server.fill(clientOrderId: "ct90", quantity: "0.004", price: "30000"))
+            #expect(server.fill(clientOrderId: "ct90", quantity: "0.006", price: "29990"))
+            try await Self.waitUntil("the fill") { collector.orders.contains { $0.clientOrderId == "ct90" && $0.status == .filled } }
+            let updates = collector.orders.filter { $0.clientOrderId == "ct90" }
+            #expect(updates.map(\.status) == [.accepted, .partiallyFilled, .filled])
+            #expect(updates.map(\.filledQuantity) == [0, 0.004, 0.01])
+            #expect(updates.last?.averageFillPrice == 29994)
+            #expect(updates.last?.cumulativeFee == 0.00001)
+            #expect(updates.allSatisfy { $0.symbol == Self.btc && $0.side == .buy })
+
+            // The venue drops the connection: the stream logs in again and keeps delivering.
+            server.dropStreamConnections()
+            try await Self.waitUntil("the second login") { server.streamAuthentications == 2 && server.orderSubscribers == 1 }
+            _ = try await adapter.place(VenueOrderRequest(clientOrderId: "ct91", symbol: Self.btc, side: .buy, quantity: 0.001, referencePrice: 30000))
+            try await Self.waitUntil("the market fill") { collector.orders.contains { $0.clientOrderId == "ct91" && $0.status == .filled } }
+            await adapter.shutdown()
+            _ = await task.value  // the stream finishes on shutdown
+        }
+    }
+
+    @Test("private stream with a wrong secret: the login is refused, nothing is subscribed")
+    func privateStreamRefused() async throws {
+        let server = Self.makeServer()
+        try await server.run { baseURL in
+            let configuration = VenueConfiguration(credentials: VenueCredentials(apiKey: Self.apiKey, secret: "wrong-secret", password: nil), baseURL: baseURL)
+            let adapter = BybitAdapter(configuration: configuration, httpClient: .shared)
+            let collector = Collector()
+            let task = collector.start(try #require(adapter.orderUpdates()))
+            try await Task.sleep(for: .milliseconds(800))
+            #expect(server.streamAuthentications == 0)
+            #expect(server.orderSubscribers == 0)
+            await adapter.shutdown()
+            _ = await task.value
         }
     }
 }

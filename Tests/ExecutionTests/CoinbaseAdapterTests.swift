@@ -306,7 +306,7 @@ struct CoinbaseAdapterTests {
         }
     }
 
-    @Test("a 5xx after placing → .outcomeUnknown; another adapter finds the order by client id without re-posting")
+    @Test("a 5xx after placing → .outcomeUnknown; the order is then found through the order list by client id, never re-posted")
     func serverErrorThenLookup() async throws {
         let server = Self.makeServer()
         try await Self.withAdapter(server) { adapter, _ in

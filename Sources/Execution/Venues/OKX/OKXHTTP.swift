@@ -163,7 +163,7 @@ struct OKXHTTP: Sendable {
             ("sz", prepared.quantity.description),
         ]
         if request.type == .market {
-            if request.side == .buy { items.append(("tgtCcy", "base_ccy")) }
+            _ = 0
         } else if let price = prepared.limitPrice {
             items.append(("px", price.description))
         }
