@@ -27,8 +27,9 @@ export function onApiError(fn) {
  * `okStatuses` lets a non-2xx response count as a result (health answers 503 with a body).
  */
 export async function request(method, path, body, options = {}) {
-  const { quiet = false, okStatuses = [], signal } = options;
+  const { quiet = false, okStatuses = [], signal, idempotencyKey } = options;
   const init = { method, headers: { Accept: 'application/json' }, signal, cache: 'no-store' };
+  if (idempotencyKey) init.headers['Idempotency-Key'] = idempotencyKey;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -61,6 +62,16 @@ export async function request(method, path, body, options = {}) {
   }), quiet);
 }
 
+/** A fresh random key (UUID v4); `crypto.randomUUID` needs a secure context, so fall back. */
+export function newIdempotencyKey() {
+  if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID();
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 function report(error, quiet) {
   const silent = typeof quiet === 'function' ? quiet(error) : quiet;
   if (!silent) for (const fn of reporters) fn(error);
@@ -78,8 +89,10 @@ export const api = {
   strategies: (o) => request('GET', '/strategies', undefined, o),
   exchanges: (o) => request('GET', '/exchanges', undefined, o),
   candles: (params, o) => request('GET', `/candles?${q(params)}`, undefined, o),
-  startBacktest: (body, o) => request('POST', '/run/backtest', body, o),
-  startLive: (body, o) => request('POST', '/run/live', body, o),
+  // One Idempotency-Key per click: a retried request (network hiccup, double submit of the same
+  // call) starts nothing new; the server answers with the first run.
+  startBacktest: (body, o) => request('POST', '/run/backtest', body, { idempotencyKey: newIdempotencyKey(), ...o }),
+  startLive: (body, o) => request('POST', '/run/live', body, { idempotencyKey: newIdempotencyKey(), ...o }),
   stop: (o) => request('POST', '/run/stop', undefined, o),
   statusDetailed: (o) => request('GET', '/status/detailed', undefined, o),
   cancelOrder: (clientOrderId, o) => request('POST', `/run/orders/${encodeURIComponent(clientOrderId)}/cancel`, undefined, o),

@@ -5,10 +5,13 @@ import HummingbirdWebSocket
 public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<Self>
+    /// The client's IP address (the rate limit's key); nil when the channel has none (tests).
+    public let clientAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.webSocket = .init()
+        self.clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// JSON bodies are capped at 1 MiB; see `Request.decodeJSON`.

@@ -39,7 +39,9 @@ public func buildApplication(
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     // The catalog is complete only after every route is added; the edge reads it through a box.
     let catalogBox = CatalogBox()
-    router.add(middleware: EdgeMiddleware(hostPolicy: hostPolicy, catalogBox: catalogBox, state: state))
+    let rateLimiter = RateLimiter(burst: configuration.limits.rateLimitBurst, perSecond: configuration.limits.rateLimitPerSecond)
+    router.add(
+        middleware: EdgeMiddleware(hostPolicy: hostPolicy, catalogBox: catalogBox, state: state, rateLimiter: rateLimiter))
 
     var routes = RouteRegistrar(router: router)
     try MetaRoutes.register(on: &routes, catalogProvider: { catalogBox.catalog })
@@ -74,11 +76,15 @@ public func buildApplication(
     catalogBox.catalog = routes.catalog
 
     let webSocketRouter = Router(context: AppRequestContext.self)
-    StatusStream(hostPolicy: hostPolicy, state: state, hub: hub, controller: controller).register(on: webSocketRouter)
+    StatusStream(
+        hostPolicy: hostPolicy, state: state, hub: hub, controller: controller,
+        maxMessageBytes: configuration.limits.webSocketMaxMessageBytes
+    ).register(on: webSocketRouter)
 
     return Application(
         router: router,
-        server: .guardedWebSocketUpgrade(webSocketRouter: webSocketRouter, hostPolicy: hostPolicy, state: state),
+        server: .guardedWebSocketUpgrade(
+            webSocketRouter: webSocketRouter, hostPolicy: hostPolicy, state: state, limits: configuration.limits),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port

@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     /// Makes the server's log handler; nil uses the process-wide `LoggingSystem` (tests capture
     /// the log with their own to prove no secret reaches it).
     public var logHandlerFactory: (@Sendable (String) -> any LogHandler)?
+    /// Connection, timeout, header, WebSocket and rate limits (see `ServerLimits`).
+    public var limits = ServerLimits()
 
     public init(
         host: String = "127.0.0.1",

@@ -54,6 +54,24 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A venue's REST base URL, as exchange=URL (proxies, regional endpoints); repeatable.")
     var exchangeBaseUrl: [String] = []
 
+    @Option(help: "Most concurrent connections; the excess is closed at accept. [default: 512]")
+    var maxConnections: Int = ServerLimits().maxConnections
+
+    @Option(help: "Seconds from a request's first byte to the end of its head (slow heads get 408 and are closed). [default: 10]")
+    var requestHeadTimeout: Double = 10
+
+    @Option(help: "Seconds from the end of a request head to the end of its body. [default: 30]")
+    var requestBodyTimeout: Double = 30
+
+    @Option(help: "Seconds a keep-alive connection may sit idle before it is closed. [default: 60]")
+    var idleTimeout: Double = 60
+
+    @Option(help: "State-changing requests (POST, PUT, PATCH, DELETE) one client address may make at once; 0 turns the rate limit off. [default: 30]")
+    var rateLimitBurst: Int = ServerLimits().rateLimitBurst
+
+    @Option(help: "Rate-limit tokens refilled per second and client address. [default: 10]")
+    var rateLimitPerSecond: Double = ServerLimits().rateLimitPerSecond
+
     func run() async throws {
         let environment = ProcessEnvironment()
         let resolvedHost = host ?? environment["CRACKTRADER_API_HOST"] ?? "127.0.0.1"
@@ -74,16 +92,18 @@ struct Serve: AsyncParsableCommand {
         guard paperSpeed > 0, paperSpeed <= 100_000 else {
             throw ValidationError("--paper-speed must be above 0 and at most 100000")
         }
+        let limits = try serverLimits()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
 
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: resolvedHost, port: resolvedPort, dataDirectory: dataDir, webUIDirectory: webUiDir,
             allowedHosts: allowedHost, corsOrigin: corsOrigin, logLevel: level, additionalRoutes: [],
             runner: runnerOptions())
+        configuration.limits = limits
         if !configuration.bindsLoopbackOnly {
             printError("""
                 WARNING: binding \(resolvedHost), which other machines can reach. The Cracktrader API has NO \
@@ -106,6 +126,25 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         writeLine("Cracktrader stopped.", to: STDOUT_FILENO)
+    }
+
+    /// The connection, timeout and rate limits from the flags.
+    func serverLimits() throws -> ServerLimits {
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        func seconds(_ value: Double, _ flag: String) throws -> Duration {
+            guard value > 0, value <= 86_400 else { throw ValidationError("--\(flag) must be above 0 and at most 86400 seconds") }
+            return .milliseconds(Int64((value * 1000).rounded()))
+        }
+        guard rateLimitBurst >= 0 else { throw ValidationError("--rate-limit-burst must be 0 (off) or more") }
+        guard rateLimitPerSecond >= 0 else { throw ValidationError("--rate-limit-per-second must be 0 or more") }
+        var limits = ServerLimits()
+        limits.maxConnections = maxConnections
+        limits.requestHeadTimeout = try seconds(requestHeadTimeout, "request-head-timeout")
+        limits.requestBodyTimeout = try seconds(requestBodyTimeout, "request-body-timeout")
+        limits.idleTimeout = try seconds(idleTimeout, "idle-timeout")
+        limits.rateLimitBurst = rateLimitBurst
+        limits.rateLimitPerSecond = rateLimitPerSecond
+        return limits
     }
 
     /// Paper speed, and venue downloads for backtests unless `--offline`.

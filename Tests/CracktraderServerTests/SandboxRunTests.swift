@@ -152,6 +152,40 @@ struct SandboxRunTests {
         }
     }
 
+    @Test("a paper run on the venue's live candles: simulated fills, no keys, nothing sent to the venue")
+    func paperOnVenueCandles() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let venue = BinanceTestServer()
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { Task { try? await httpClient.shutdown() } }
+        try await venue.run { baseURL in
+            var configuration = ServerConfiguration(port: 0, dataDirectory: directory.path + "/data", logLevel: .critical)
+            configuration.runner = RunnerOptions(
+                makeDataResolver: { store in DataResolver(store: store, httpClient: httpClient, baseURLs: ["binance": baseURL]) },
+                environment: { _ in nil })
+            let app = try await buildApplication(configuration: configuration)
+            try await app.test(.router) { client in
+                let body = #"{"strategy_name":"BuyAndHold","symbols":["BTC/USDT"],"timeframe":"1s","exchange":"binance","mode":"paper","max_bars":3}"#
+                let start = try await client.call(.post, "/api/v1/run/live", json: body)
+                #expect(start.status == .ok, "\(start.text)")
+                let runID = try #require(start.object["run_id"] as? String)
+                let final = try await client.waitForStatus(["completed", "failed", "stopped"], timeout: .seconds(30))
+                #expect(final["status"] as? String == "completed")
+                #expect(final["mode"] as? String == "paper")
+                let stored = try await client.call(.get, "/api/v1/runs/\(runID)?max_points=0").object
+                let orders = Self.list(stored["orders"])
+                #expect(orders.count == 1)
+                #expect(orders.first?["status"] as? String == "filled")
+                #expect(stored["bars_processed"] as? Int == 3)
+                // Candles came from the venue; no order, balance or signed call did.
+                #expect(!venue.requests("GET", "/api/v3/klines").isEmpty)
+                #expect(venue.requests("POST", "/api/v3/order").isEmpty)
+                #expect(venue.requests("GET", "/api/v3/account").isEmpty)
+            }
+        }
+    }
+
     @Test("a place whose answer times out is found by client order id, never resent")
     func timeoutButPlaced() async throws {
         let directory = try TemporaryDirectory()

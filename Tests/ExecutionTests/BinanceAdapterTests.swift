@@ -170,6 +170,24 @@ struct BinanceAdapterTests {
         }
     }
 
+    @Test("-1021 twice: one re-sync and one resend, then rejected with Binance's reason; nothing placed")
+    func timestampRejectedTwice() async throws {
+        try await withVenue { server, adapter in
+            server.rejectTimestamps(next: 2)
+            let error = try #require(await failure { () async throws(ExecutionError) in
+                try await adapter.place(VenueOrderRequest(
+                    clientOrderId: "ctstale1", symbol: Self.btc, side: .buy, quantity: 0.001, referencePrice: 30000))
+            })
+            #expect(error.kind == .rejected)
+            #expect(error.message.contains("Timestamp for this request is outside of the recvWindow."))
+            #expect(error.message.contains("-1021"))
+            let tail = server.requests.suffix(3).map { "\($0.method) \($0.path)" }
+            #expect(tail == ["POST /api/v3/order", "GET /api/v3/time", "POST /api/v3/order"])
+            #expect(try await adapter.order(symbol: Self.btc, clientOrderId: "ctstale1") == nil)
+            #expect(server.balance("USDT").free == "10000")
+        }
+    }
+
     // MARK: place
 
     @Test("market buy fills: exact quantity, average price and fee; the wire request is Binance's")

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
 import Synchronization
 import Testing
 import TradingCore
@@ -429,4 +430,21 @@ struct BybitAdapterTests {
             _ = await task.value
         }
     }
+
+    @Test("GET /v5/market/kline as the history downloader asks it: rows in [start, end], newest first")
+    func klines() async throws {
+        let server = Self.makeServer()
+        let t0: Int64 = 1_704_067_200_000
+        server.setCandles("BTCUSDT", (0..<5).map { i in
+            BybitTestServer.Candle(openTime: t0 + Int64(i) * 60_000, open: "\(100 + i)", high: "\(110 + i)", low: "\(90 + i)", close: "\(105 + i)", volume: "1.5")
+        })
+        try await withLocalServer(router: server.router()) { baseURL in
+            let url = baseURL + "/v5/market/kline?category=spot&symbol=BTCUSDT&interval=1&start=\(t0 + 60_000)&end=\(t0 + 180_000 - 1)&limit=1000"
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+            let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            #expect(body.contains(#""retCode":0"#))
+            #expect(body.contains(#""list":[["\#(t0 + 120_000)","102","112","92","107","1.5","0"],["\#(t0 + 60_000)","101","111","91","106","1.5","0"]]"#))
+        }
+    }
 }
+

@@ -468,4 +468,22 @@ struct OKXAdapterTests {
             _ = await task.value
         }
     }
+
+    @Test("GET /api/v5/market/history-candles as the history downloader asks it: after/before exclusive, newest first")
+    func candles() async throws {
+        let server = Self.makeServer()
+        let t0: Int64 = 1_704_067_200_000
+        server.setCandles("BTC-USDT", (0..<5).map { i in
+            OKXTestServer.Candle(ts: t0 + Int64(i) * 60_000, open: "\(100 + i)", high: "\(110 + i)", low: "\(90 + i)", close: "\(105 + i)", volume: "2")
+        })
+        try await withLocalServer(router: server.router()) { baseURL in
+            for path in ["/api/v5/market/history-candles", "/api/v5/market/candles"] {
+                let url = baseURL + path + "?instId=BTC-USDT&bar=1m&after=\(t0 + 180_000)&before=\(t0 + 60_000 - 1)&limit=100"
+                let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+                let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                #expect(body == #"{"code":"0","msg":"","data":[["\#(t0 + 120_000)","102","112","92","107","2","0","0","1"],["\#(t0 + 60_000)","101","111","91","106","2","0","0","1"]]}"#)
+            }
+        }
+    }
 }
+

@@ -11,7 +11,7 @@ struct DatabaseTests {
             #expect(FileManager.default.fileExists(atPath: directory.databasePath))
             #expect(database.journalMode == "wal")
             #expect(try await database.schemaVersion() == Migrations.latestVersion)
-            #expect(Migrations.latestVersion == 4)
+            #expect(Migrations.latestVersion == 5)
             let applied = try await database.appliedMigrations()
             #expect(applied.map(\.version) == [1, 2, 3, 4])
             #expect(applied.map(\.name) == [Migrations.initialSchema.name, Migrations.orderJournal.name, Migrations.scripts.name, Migrations.reconciliations.name])

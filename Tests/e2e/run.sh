@@ -11,7 +11,8 @@ binary="$(realpath "${1:-dist/cracktrader}")"
 
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-"$binary" serve --port "$port" --data-dir "$work/data" --log-level warning >"$work/server.log" 2>&1 &
+# --offline: nothing the browser does (and no sandbox/live request) may reach a real venue.
+"$binary" serve --host 127.0.0.1 --port "$port" --data-dir "$work/data" --offline --log-level warning >"$work/server.log" 2>&1 &
 server=$!
 cleanup() {
     kill "$server" 2>/dev/null || true

@@ -23,7 +23,8 @@ fi
 data_dir="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 log="$data_dir/server.log"
-"$binary" serve --host 127.0.0.1 --port "$port" --data-dir "$data_dir/data" --log-level warning >"$log" 2>&1 &
+# --offline: a generated sandbox/live request must never reach a real venue.
+"$binary" serve --host 127.0.0.1 --port "$port" --data-dir "$data_dir/data" --offline --log-level warning >"$log" 2>&1 &
 server=$!
 cleanup() {
     kill "$server" 2>/dev/null || true

@@ -384,3 +384,36 @@ def test_9_script_error_fix_run_plots_and_trades(driver, base_url):
     assert csv_text.startswith("Trade #,Type,Date/Time,Signal,Price USDT,")
     assert csv_text.count("\n") == 1 + len(results["trade_list"])
     assert_no_console_errors(driver)
+
+
+def test_10_live_mode_asks_for_risk_limit_and_typed_confirmation(driver, base_url):
+    """Live mode: max_order_notional is required in the form, the confirmation needs the venue's
+    name typed, and the server's refusal (no keys on this offline server) shows in the banner;
+    nothing starts and no live banner appears. No request reaches a venue (--offline, no keys)."""
+    driver.get(base_url + "/ui")
+    wait_for_form(driver)
+    if get_json(base_url, "/api/v1/status")["status"] in ("starting", "running", "stopping"):
+        driver.find_element(By.ID, "btn-stop").click()
+        wait_status(driver, ("stopped", "completed", "failed"), timeout=60)
+    fill_form(driver, strategy="MovingAverageCross", exchange="binance", mode="live", symbol="BTC/USDT", timeframe="1h")
+    wait(driver).until(lambda d: d.find_elements(By.ID, "r-max_order_notional"))
+    assert driver.find_element(By.ID, "r-cancel-on-stop").is_selected(), "cancelling open orders on stop is the default"
+    click_start(driver)
+    wait(driver).until(lambda d: d.find_element(By.ID, "r-max_order_notional-error").is_displayed())
+    assert "max_order_notional" in text(driver, "#r-max_order_notional-error")
+    assert not driver.find_element(By.ID, "confirm-dialog").get_attribute("open")
+
+    set_value(driver, "r-max_order_notional", "100")
+    click_start(driver)
+    wait(driver).until(lambda d: d.find_element(By.ID, "confirm-dialog").get_attribute("open") is not None)
+    ok = driver.find_element(By.ID, "confirm-ok")
+    typed = driver.find_element(By.ID, "confirm-typed")
+    assert not ok.is_enabled(), "confirm stays disabled until the venue's name is typed"
+    typed.send_keys("Binanc")
+    assert not ok.is_enabled()
+    typed.send_keys("e")
+    wait(driver).until(lambda d: ok.is_enabled())
+    ok.click()
+    wait(driver).until(lambda d: "CREDENTIALS_REQUIRED" in d.find_element(By.ID, "banner").text)
+    assert get_json(base_url, "/api/v1/status")["status"] != "running"
+    assert not driver.find_element(By.ID, "live-banner").is_displayed()

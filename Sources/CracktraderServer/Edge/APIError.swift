@@ -75,10 +75,13 @@ extension APIError {
             headers: headers)
     }
 
+    /// With `Connection: close`: the rest of the body is not worth reading, and the connection
+    /// is closed cleanly once the answer is written (see `ResponseCompletionHandler`).
     static func payloadTooLarge(limit: Int) -> APIError {
         APIError(
             status: .contentTooLarge, code: "PAYLOAD_TOO_LARGE",
-            message: "request body is larger than \(limit) bytes", details: ["limit_bytes": .number(Double(limit))])
+            message: "request body is larger than \(limit) bytes", details: ["limit_bytes": .number(Double(limit))],
+            headers: [.connection: "close"])
     }
 
     static func unsupportedMediaType(_ received: String?) -> APIError {

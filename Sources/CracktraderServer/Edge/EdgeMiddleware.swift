@@ -14,6 +14,8 @@ struct EdgeMiddleware: RouterMiddleware {
     let hostPolicy: HostPolicy
     let catalogBox: CatalogBox
     let state: ServerState
+    /// Token buckets of state-changing requests per client address (see `RateLimiter`).
+    let rateLimiter: RateLimiter
 
     private var catalog: RouteCatalog { catalogBox.catalog }
 
@@ -27,6 +29,7 @@ struct EdgeMiddleware: RouterMiddleware {
             if let preflight = corsPreflight(request) {
                 response = preflight
             } else {
+                try checkRateLimit(request, context: context)
                 try checkContentLength(request)
                 response = try await next(request, context)
             }
@@ -64,6 +67,15 @@ struct EdgeMiddleware: RouterMiddleware {
         }
     }
 
+    private func checkRateLimit(_ request: Request, context: Context) throws(APIError) {
+        // Every socket has a peer address; only in-process test requests have none.
+        guard RateLimiter.limits(request.method), let client = context.clientAddress,
+            let retryAfter = rateLimiter.take(client: client)
+        else { return }
+        state.metrics.recordRateLimited()
+        throw APIError.rateLimited(retryAfter: retryAfter, limiter: rateLimiter)
+    }
+
     private func checkContentLength(_ request: Request) throws(APIError) {
         guard let value = request.headers[.contentLength] else { return }
         // An unparsable or huge length is refused before a single body byte is read.
@@ -79,7 +91,7 @@ struct EdgeMiddleware: RouterMiddleware {
         else { return nil }
         var headers = HTTPFields()
         headers[.accessControlAllowMethods] = "GET, POST, DELETE, OPTIONS"
-        headers[.accessControlAllowHeaders] = "Content-Type"
+        headers[.accessControlAllowHeaders] = "Content-Type, Idempotency-Key"
         headers[.accessControlMaxAge] = "600"
         headers[.contentLength] = "0"
         return Response(status: .noContent, headers: headers)
@@ -99,6 +111,9 @@ struct EdgeMiddleware: RouterMiddleware {
             }
             return .notFound("no route for \(request.method.rawValue) \(path)", details: ["path": .string(path)])
         case let error as HTTPError where error.status == .contentTooLarge:
+            return .payloadTooLarge(limit: APILimits.maximumJSONBodyBytes)
+        case is NIOTooManyBytesError:
+            // A chunked body past the cap (no Content-Length to refuse it by).
             return .payloadTooLarge(limit: APILimits.maximumJSONBodyBytes)
         case let error as HTTPError where (400..<500).contains(error.status.code):
             return APIError(

@@ -105,18 +105,33 @@ final class UpgradeGuardHandler: ChannelInboundHandler, RemovableChannelHandler 
 }
 
 /// The server's child channel: Hummingbird's HTTP/1 + WebSocket upgrade channel with
-/// `UpgradeGuardHandler` in front.
+/// `ConnectionDeadlineHandler` and `UpgradeGuardHandler` in front, `ResponseCompletionHandler`
+/// after the decoder, and the connection cap applied at accept.
 struct GuardedWebSocketChannel: ServerChildChannel {
     typealias Value = HTTP1WebSocketUpgradeChannel.Value
 
     let inner: HTTP1WebSocketUpgradeChannel
     let hostPolicy: HostPolicy
     let state: ServerState
+    let limits: ServerLimits
+    let connections: ConnectionCounter
+
+    /// Refused at accept: the connection cap is reached.
+    struct ConnectionLimitReached: Error {}
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        // A failed initializer never reaches the server loop; the channel is closed here.
+        guard connections.tryAcquire() else {
+            state.metrics.recordRejectedConnection()
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(ConnectionLimitReached())
+        }
+        let connections = self.connections
+        channel.closeFuture.whenComplete { _ in connections.release() }
         do {
             try channel.pipeline.syncOperations.addHandler(
                 UpgradeGuardHandler(hostPolicy: hostPolicy, state: state), position: .first)
+            try channel.pipeline.syncOperations.addHandler(ConnectionDeadlineHandler(limits: limits), position: .first)
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
@@ -129,16 +144,27 @@ struct GuardedWebSocketChannel: ServerChildChannel {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1 with WebSocket upgrades through `webSocketRouter`, refusals answered by the edge rules.
+    /// HTTP/1 with WebSocket upgrades through `webSocketRouter`, refusals answered by the edge rules,
+    /// and the connection limits of `limits`.
     static func guardedWebSocketUpgrade(
-        webSocketRouter: Router<AppRequestContext>, hostPolicy: HostPolicy, state: ServerState
+        webSocketRouter: Router<AppRequestContext>, hostPolicy: HostPolicy, state: ServerState, limits: ServerLimits
     ) -> HTTPServerBuilder {
         let webSocketResponder = webSocketRouter.buildResponder()
+        let connections = ConnectionCounter(limit: limits.maxConnections)
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ResponseCompletionHandler()],
+            idleTimeout: nil,
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes,
+                maxHeaderFieldCount: limits.maxHeaderCount))
+        let webSocket = WebSocketServerConfiguration(
+            maxFrameSize: limits.webSocketMaxFrameBytes, autoPing: .enabled(timePeriod: limits.webSocketPingInterval))
         return HTTPServerBuilder { responder in
             GuardedWebSocketChannel(
                 inner: HTTP1WebSocketUpgradeChannel(
-                    responder: responder, webSocketResponder: webSocketResponder, configuration: .init()),
-                hostPolicy: hostPolicy, state: state)
+                    responder: responder, webSocketResponder: webSocketResponder,
+                    configuration: .init(http1: http1, ws: webSocket)),
+                hostPolicy: hostPolicy, state: state, limits: limits, connections: connections)
         }
     }
 }

@@ -37,7 +37,7 @@ enum OpenAPIDocument {
         ("RISK_LIMIT_REQUIRED", 422, "mode live without sandbox needs max_order_notional."),
         ("CREDENTIALS_REQUIRED", 422, "A sandbox or live run lacks a credential the venue needs (request or CRACKTRADER_<EXCHANGE>_* environment); details.missing names the fields."),
         ("STORAGE_ERROR", 503, "The database could not record the run."),
-    ] + scriptErrorCodes + venueErrorCodes
+    ] + scriptErrorCodes + venueErrorCodes + hardeningErrorCodes
 
     static func build(catalog: RouteCatalog) -> ByteBuffer {
         let document: JSONValue = [

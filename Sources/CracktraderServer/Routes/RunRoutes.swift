@@ -21,20 +21,22 @@ struct RunRoutes {
         let controller = self.controller
         let health = self.health
         let scripts = self.scripts
-        try routes.add(.post, "/api/v1/run/backtest") { request, context in
+        // Idempotency-Key on the two starts (see IdempotentStart.swift).
+        let idempotent = IdempotentStarts(store: controller.database.idempotency)
+        try routes.add(.post, "/api/v1/run/backtest", handler: idempotent.wrap(route: "/api/v1/run/backtest", modes: ["backtest"]) { request, context in
             let body = try await request.decodeJSON(as: [String: JSONValue].self, context: context)
             let script = try await scripts?.selection(forRunBody: body)
             let plan = try RunPlanner.plan(
                 body: body, live: false, options: controller.options, script: script, scriptNames: await scripts?.names() ?? [])
             return try JSONResponse.ok(try await controller.start(plan: plan), status: .ok)
-        }
-        try routes.add(.post, "/api/v1/run/live") { request, context in
+        })
+        try routes.add(.post, "/api/v1/run/live", handler: idempotent.wrap(route: "/api/v1/run/live", modes: ["paper", "sandbox", "live"]) { request, context in
             let body = try await request.decodeJSON(as: [String: JSONValue].self, context: context)
             let script = try await scripts?.selection(forRunBody: body)
             let plan = try RunPlanner.plan(
                 body: body, live: true, options: controller.options, script: script, scriptNames: await scripts?.names() ?? [])
             return try JSONResponse.ok(try await controller.start(plan: plan), status: .ok)
-        }
+        })
         try routes.add(.post, "/api/v1/run/stop") { _, _ in
             try JSONResponse.ok(await controller.stop())
         }

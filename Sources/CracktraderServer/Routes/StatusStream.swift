@@ -18,6 +18,8 @@ struct StatusStream {
     let state: ServerState
     let hub: StatusHub
     let controller: RunController
+    /// Largest message a client may send (frames of one message together); larger closes with 1009.
+    var maxMessageBytes = ServerLimits().webSocketMaxMessageBytes
 
     /// The upgrade happens only for an allowed Host and Origin. Anything else falls through to the
     /// HTTP router, whose edge middleware answers with the 403 envelope.
@@ -25,6 +27,7 @@ struct StatusStream {
         let hub = self.hub
         let controller = self.controller
         let metrics = state.metrics
+        let maxMessageBytes = self.maxMessageBytes
         router.ws(RouterPath(Self.path)) { request, _ in
             let hosts = (request.head.authority.map { [$0] } ?? []) + request.headers[values: .hostField]
             guard !hosts.isEmpty, hosts.allSatisfy({ hostPolicy.allowsHost($0, boundPort: state.boundPort) }) else {
@@ -65,7 +68,7 @@ struct StatusStream {
                 }
                 group.addTask {
                     // Clients send no commands; reading drains pings and notices the close.
-                    for try await _ in inbound {}
+                    for try await _ in inbound.messages(maxSize: maxMessageBytes) {}
                 }
                 // The first task to end (client gone, or closed as too slow) ends the connection.
                 _ = try await group.next()

@@ -217,7 +217,7 @@ final class RunController: Sendable {
     private func makeExecution(id: String, plan: RunPlan, stop: StopSignal, adapter: (any VenueAdapter)?) -> any RunExecution {
         switch plan.mode {
         case .backtest: plan.script.map { ScriptBacktestRun(controller: self, id: id, plan: plan, stop: stop, script: $0) } ?? BacktestRun(controller: self, id: id, plan: plan, stop: stop)
-        case .paper: PaperRun(controller: self, id: id, plan: plan, stop: stop)
+        case .paper: plan.script.map { ScriptPaperRun(controller: self, id: id, plan: plan, stop: stop, script: $0) } ?? PaperRun(controller: self, id: id, plan: plan, stop: stop)
         case .sandbox, .live:
             if let adapter, let settings = plan.venue {
                 registered(VenueRun(controller: self, id: id, plan: plan, stop: stop, adapter: adapter, settings: settings))

@@ -301,6 +301,10 @@ enum RunPlanner {
                 message: "\(capabilities.displayName) has no \(timeframe) candles; it offers \(accepted.joined(separator: " "))",
                 details: ["exchange": .string(exchange), "timeframe": .string(timeframe.rawValue), "accepted": .array(accepted.map(JSONValue.string))])
         }
+        if let scriptRun, live {
+            // Before the venue checks: a script cannot trade on a venue however it is configured.
+            try scriptRun.refuseLive(requestedMode: requestedMode, exchange: capabilities)
+        }
         if requestedMode == "live" {
             try Self.checkTrading(exchangeConfig: exchangeConfig, risk: risk, capabilities: capabilities)
             mode = exchangeConfig.sandbox ? .sandbox : .live
@@ -316,10 +320,6 @@ enum RunPlanner {
                 status: .unprocessableContent, code: "DATA_UNAVAILABLE",
                 message: "paper runs on \(capabilities.displayName) need its live candles, and this server runs offline; use exchange \"sim\" or start the server without --offline",
                 details: ["exchange": .string(exchange), "offline_exchanges": ["sim"]])
-        }
-
-        if let scriptRun, live {
-            try scriptRun.refuseLive(exchange: capabilities)
         }
 
         var configuration = BacktestConfiguration(

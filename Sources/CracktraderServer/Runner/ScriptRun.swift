@@ -105,20 +105,23 @@ struct ScriptRunSpec: Sendable {
             details: ["strategy": .string(name), "available": .array(available.map(JSONValue.string))])
     }
 
-    /// Paper, sandbox and live runs of scripts: a script that can go short is refused on a spot
-    /// venue (every venue here is spot); the others are refused because this version runs scripts
-    /// in backtests only.
-    func refuseLive(exchange: ExchangeCapabilities) throws(APIError) {
+    /// `POST /run/live` of a script. Sandbox and live (`mode: "live"`) are refused: this version
+    /// runs scripts in backtests and paper runs only. A paper run of a script that can go short is
+    /// refused too: every venue here is spot, and `sim` is a simulated spot market.
+    func refuseLive(requestedMode: String, exchange: ExchangeCapabilities) throws(APIError) {
+        if requestedMode == "live" {
+            throw APIError(
+                status: .unprocessableContent, code: "NOT_IMPLEMENTED",
+                message: "the request is valid, but Pine scripts run in backtests and paper runs only in this version (not in sandbox or live runs); run '\(name)' with mode \"paper\" or POST /run/backtest",
+                details: ["script": .string(name), "mode": .string(requestedMode), "supported_modes": ["backtest", "paper"]])
+        }
         if canShort {
+            let market = exchange.id == "sim" ? "sim is a simulated spot market" : "\(exchange.displayName) is a spot venue"
             throw APIError(
                 status: .unprocessableContent, code: "SHORT_NOT_ALLOWED",
-                message: "script '\(name)' can open a short position (it uses strategy.short), and \(exchange.displayName) is a spot venue; add strategy.risk.allow_entry_in(strategy.direction.long) or run it as a backtest",
+                message: "script '\(name)' can open a short position (it uses strategy.short), and \(market); add strategy.risk.allow_entry_in(strategy.direction.long) or run it as a backtest",
                 details: ["script": .string(name), "exchange": .string(exchange.id)])
         }
-        throw APIError(
-            status: .unprocessableContent, code: "NOT_IMPLEMENTED",
-            message: "the request is valid, but Pine scripts run in backtests only in this version; run '\(name)' with POST /run/backtest",
-            details: ["script": .string(name), "supported_modes": ["backtest"]])
     }
 
     // MARK: Running
@@ -263,7 +266,8 @@ struct ScriptOutputs {
         self.positions = convert(positions, to: PositionRecord.self)
     }
 
-    private struct SyntheticOrder: Encodable {
+    /// A filled market order in the shape of `OrderRecord` (also the orders of script paper runs).
+    struct SyntheticOrder: Encodable {
         let id: Int
         let client_order_id: String
         let symbol: String

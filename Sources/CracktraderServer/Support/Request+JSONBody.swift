@@ -22,6 +22,9 @@ extension Request {
             buffer = try await body.collect(upTo: APILimits.maximumJSONBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.payloadTooLarge(limit: APILimits.maximumJSONBodyBytes)
+        } catch is NIOTooManyBytesError {
+            // A chunked body past the cap.
+            throw APIError.payloadTooLarge(limit: APILimits.maximumJSONBodyBytes)
         }
         guard buffer.readableBytes > 0 else { throw APIError.invalidJSON("the body is empty") }
         do {

@@ -65,6 +65,8 @@ struct BinanceTestExchange: Sendable {
     var commissionRate: D
     var pendingFault: BinanceTestServer.Fault?
     var clockSkewMilliseconds: Int64 = 0
+    /// Signed requests still to be answered `-1021` (``BinanceTestServer/rejectTimestamps(next:)``).
+    var timestampRejections = 0
     /// MARKET orders rest (as on a thin book) until `fill` is called, instead of filling at once.
     var marketOrdersRest = false
 

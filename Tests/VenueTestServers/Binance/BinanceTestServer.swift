@@ -194,6 +194,12 @@ public final class BinanceTestServer: Sendable {
         }
     }
 
+    /// The next `count` signed REST requests with a valid signature answer `-1021` (timestamp
+    /// outside the recvWindow) whatever their timestamp, as if the clock kept jumping.
+    public func rejectTimestamps(next count: Int) {
+        exchange.withLock { $0.timestampRejections = count }
+    }
+
     /// The next place that passes authentication fails this way (once).
     public func failNextPlace(_ fault: Fault) {
         exchange.withLock { $0.pendingFault = fault }
@@ -367,6 +373,14 @@ public final class BinanceTestServer: Sendable {
             throw .init(status: 400, code: -1022, msg: "Signature for this request is not valid.")
         }
         try checkWindow(timestamp: timestamp, recvWindow: request.parameters["recvWindow"])
+        let forced = exchange.withLock { exchange -> Bool in
+            guard exchange.timestampRejections > 0 else { return false }
+            exchange.timestampRejections -= 1
+            return true
+        }
+        if forced {
+            throw .init(status: 400, code: -1021, msg: "Timestamp for this request is outside of the recvWindow.")
+        }
     }
 
     /// `timestamp < serverTime + 1000 && serverTime − timestamp ≤ recvWindow`.

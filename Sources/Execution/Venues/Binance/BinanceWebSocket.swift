@@ -97,7 +97,8 @@ final class BinanceWebSocket: Sendable {
                 }
             } catch {
                 // Only the error's type: its text could carry the URL, never a key, but keep it short.
-                logger.info("binance stream: connection ended (\(type(of: error)))")
+                // A cancellation is our own shutdown, not worth a line.
+                if !Task.isCancelled { logger.info("binance stream: connection ended (\(type(of: error)))") }
             }
             if Task.isCancelled { break }
             if subscribed.withLock({ $0 }) { backoff = Self.initialBackoff }

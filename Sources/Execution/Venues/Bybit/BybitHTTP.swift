@@ -130,7 +130,7 @@ struct BybitHTTP: Sendable {
             ("qty", prepared.quantity.description),
         ]
         if request.type == .market {
-            _ = 0
+            items.append(("marketUnit", "baseCoin"))
         } else if let price = prepared.limitPrice {
             items.append(("price", price.description))
             items.append(("timeInForce", request.timeInForce.rawValue))

@@ -163,7 +163,7 @@ struct OKXHTTP: Sendable {
             ("sz", prepared.quantity.description),
         ]
         if request.type == .market {
-            _ = 0
+            if request.side == .buy { items.append(("tgtCcy", "base_ccy")) }
         } else if let price = prepared.limitPrice {
             items.append(("px", price.description))
         }

@@ -1,0 +1,12 @@
+/// The error codes of the hardening rules: request limits, timeouts, rate limits and
+/// idempotent starts (see docs/operations.md, "Security checklist").
+extension OpenAPIDocument {
+    static let hardeningErrorCodes: [(code: String, status: Int, meaning: String)] = [
+        ("HEADERS_TOO_LARGE", 431, "The request head is larger than the cap (16 KiB) or has more header fields than the cap (100); the connection is closed."),
+        ("REQUEST_TIMEOUT", 408, "The request head did not arrive within the head timeout (10 s by default); the connection is closed."),
+        ("RATE_LIMITED", 429, "Too many state-changing requests (POST, PUT, PATCH, DELETE) from this address; wait Retry-After seconds (details.retry_after_seconds)."),
+        ("INVALID_IDEMPOTENCY_KEY", 400, "The Idempotency-Key header is not one value of 1 to 255 printable ASCII characters."),
+        ("IDEMPOTENCY_KEY_REUSED", 422, "This Idempotency-Key was used within 24 h with a different request body; nothing was started."),
+        ("IDEMPOTENCY_KEY_IN_USE", 409, "A request with this Idempotency-Key is still being answered; retry shortly."),
+    ]
+}
