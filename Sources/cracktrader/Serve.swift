@@ -99,11 +99,12 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
 
-        var configuration = ServerConfiguration(
+        var settings = ServerConfiguration(
             host: resolvedHost, port: resolvedPort, dataDirectory: dataDir, webUIDirectory: webUiDir,
             allowedHosts: allowedHost, corsOrigin: corsOrigin, logLevel: level, additionalRoutes: [],
             runner: runnerOptions())
-        configuration.limits = limits
+        settings.limits = limits
+        let configuration = settings
         if !configuration.bindsLoopbackOnly {
             printError("""
                 WARNING: binding \(resolvedHost), which other machines can reach. The Cracktrader API has NO \

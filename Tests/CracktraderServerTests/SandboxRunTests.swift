@@ -21,7 +21,7 @@ struct SandboxRunTests {
     /// the Binance test keys in its environment and fast polling.
     static func withServer(
         environment: [String: String] = ["CRACKTRADER_BINANCE_API_KEY": apiKey, "CRACKTRADER_BINANCE_SECRET": secret],
-        dataDirectory: String,
+        dataDirectory: String, requestTimeout: Double = 5,
         _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -32,7 +32,8 @@ struct SandboxRunTests {
                 environment: { environment[$0] })
             runner.venuePollInterval = .milliseconds(100)
             runner.venueFeedSettle = .milliseconds(50)
-            runner.venueRequestTimeoutSeconds = 0.5
+            // Generous: the suite runs in parallel with everything else on two cores.
+            runner.venueRequestTimeoutSeconds = requestTimeout
             configuration.runner = runner
             let app = try await buildApplication(configuration: configuration)
             try await app.test(.router) { client in try await body(client) }
@@ -190,10 +191,11 @@ struct SandboxRunTests {
     func timeoutButPlaced() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
-        let venue = BinanceTestServer(timeoutDelay: .seconds(1))
+        // The place answer is held 4 s; the runner gives up on it after 2 s.
+        let venue = BinanceTestServer(timeoutDelay: .seconds(4))
         venue.failNextPlace(.timeoutButPlaced)
         try await venue.run { baseURL in
-            try await Self.withServer(dataDirectory: directory.path + "/data") { client in
+            try await Self.withServer(dataDirectory: directory.path + "/data", requestTimeout: 2) { client in
                 let start = try await client.call(.post, "/api/v1/run/live", json: Self.body(baseURL))
                 let runID = try #require(start.object["run_id"] as? String)
                 let document = try await Self.waitForRun(client, runID) { !Self.list($0["fills"]).isEmpty }

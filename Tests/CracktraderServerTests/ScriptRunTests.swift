@@ -96,7 +96,7 @@ struct ScriptRunTests {
         }
     }
 
-    @Test("run errors: compile error 422, bad inputs 400, one symbol, paper/live refused, unknown strategy lists scripts")
+    @Test("run errors: compile error 422, bad inputs 400, one symbol, shorting script and mode live refused, unknown strategy lists scripts")
     func errors() async throws {
         try await withTestApplication(configure: fixedClock) { client in
             try await client.saveScript("Broken", brokenSMACrossScript)
@@ -121,9 +121,9 @@ struct ScriptRunTests {
             let short = try await client.call(.post, "/api/v1/run/live", json: jsonBody(["strategy_name": "Flip", "symbols": ["BTC/USDT"]]))
             #expect(short.status == .unprocessableContent)
             #expect(short.errorCode == "SHORT_NOT_ALLOWED")
-            let paper = try await client.call(.post, "/api/v1/run/live", json: jsonBody(["strategy_name": "Cross", "symbols": ["BTC/USDT"]]))
-            #expect(paper.status == .unprocessableContent)
-            #expect(paper.errorCode == "NOT_IMPLEMENTED")
+            let live = try await client.call(.post, "/api/v1/run/live", json: jsonBody(["strategy_name": "Cross", "symbols": ["BTC/USDT"], "mode": "live"]))
+            #expect(live.status == .unprocessableContent)
+            #expect(live.errorCode == "NOT_IMPLEMENTED")
             let unknown = try await client.call(.post, "/api/v1/run/backtest", json: Self.body("Nope"))
             #expect(unknown.errorCode == "UNKNOWN_STRATEGY")
             #expect((unknown.errorDetails["available"] as? [String])?.suffix(3) == ["Broken", "Cross", "Flip"])

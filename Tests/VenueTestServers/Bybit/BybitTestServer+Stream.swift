@@ -87,34 +87,7 @@ extension BybitTestServer {
         router.ws("/v5/private") { [self] inbound, outbound, _ in
             try await serveStream(inbound: inbound, outbound: outbound)
         }
-        let (started, startedContinuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "bybit-test-server")
-        logger.logLevel = .warning
-        let application = Application(
-            router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                startedContinuation.yield(channel.localAddress?.port ?? 0)
-                startedContinuation.finish()
-            },
-            logger: logger)
-        let server = Task { try await application.runService(gracefulShutdownSignals: []) }
-        var iterator = started.makeAsyncIterator()
-        guard let port = await iterator.next() else {
-            server.cancel()
-            throw CancellationError()
-        }
-        let result: Result<Value, any Error>
-        do {
-            result = .success(try await body("http://127.0.0.1:\(port)"))
-        } catch {
-            result = .failure(error)
-        }
-        hub.dropAll()
-        server.cancel()
-        _ = await server.result
-        return try result.get()
+        return try await withLocalWebSocketServer(label: "bybit-test-server", router: router, beforeStop: { [hub] in hub.dropAll() }, body)
     }
 
     private func serveStream(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {

@@ -21,39 +21,12 @@ struct BacktestRun: RunExecution {
 
     func execute() async {
         let configuration = plan.configuration
-        // 1. Bars: `sim` is generated on the engine queue, anything else comes from the resolver.
-        var bars: [TradingSymbol: [Bar]] = [:]
-        do {
-            if plan.exchange == SimExchange.id, let from = plan.from, let to = plan.to {
-                bars = try await controller.onEngineQueue { () throws(TradingError) -> [TradingSymbol: [Bar]] in
-                    var result: [TradingSymbol: [Bar]] = [:]
-                    for symbol in configuration.symbols {
-                        result[symbol] = try SimExchange.bars(symbol: symbol, timeframe: configuration.timeframe, from: from, to: to)
-                    }
-                    return result
-                }
-            } else {
-                for symbol in configuration.symbols {
-                    bars[symbol] = try await controller.resolver.bars(
-                        exchange: plan.exchange, symbol: symbol, timeframe: configuration.timeframe, from: plan.from, to: plan.to)
-                }
-            }
-        } catch {
-            if stop.isSet { return await controller.finishWithoutResults(id: id, event: .halted, error: nil) }
-            return await controller.finishWithoutResults(id: id, event: .fail, error: error.message, code: error.code.rawValue)
-        }
-        if stop.isSet { return await controller.finishWithoutResults(id: id, event: .halted, error: nil) }
-        let total = configuration.symbols.reduce(0) { $0 + (bars[$1]?.count ?? 0) }
-        guard controller.began(id: id, totalBars: total) else {
-            return await controller.finishWithoutResults(id: id, event: .halted, error: nil)
-        }
-        _ = try? await controller.database.runs.updateStatus(id: id, status: RunStatus.running.rawValue)
+        // 1. Bars (`RunController+History`).
+        guard let loaded = await controller.loadAndBegin(id: id, plan: plan, stop: stop) else { return }
 
         // 2. The engine, off the event loops.
         let clock = ContinuousClock()
         let started = clock.now
-        let loaded = bars
-        bars = [:]
         let outcome: Result<FinishedRun, TradingError> = await withCheckedContinuation { continuation in
             controller.engineQueue.async { [controller] in
                 do throws(TradingError) {
