@@ -14,7 +14,7 @@ import Glibc
 
 /// Issue 12, items 1–3: request limits and timeouts over real sockets, idempotent starts, and the
 /// rate limit on state-changing requests.
-@Suite("Hardening")
+@Suite("Hardening", .serialized)
 struct HardeningTests {
     // MARK: Request limits
 
