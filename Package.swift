@@ -82,6 +82,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // The live candle streams (`Venues/<Name>/<Name>CandleStream.swift`).
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -108,6 +111,16 @@ let package = Package(
             // exclusivity checks on those accesses cost a third of the run time. Debug builds (and
             // so the test suite) keep them, so a violation is still caught.
             swiftSettings: swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+        ),
+
+        /// Parameter sweeps, walk-forward and their plan → shard → merge protocol (docs/sweeps.md).
+        .target(
+            name: "Sweep",
+            dependencies: [
+                "TradingCore", "MarketData", "DataAccess", "Storage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
         ),
 
         // MARK: The embedded dashboard
@@ -175,6 +188,7 @@ let package = Package(
                 "Storage",
                 "DataAccess",
                 "ExchangeHistory",
+                "Sweep",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -230,6 +244,7 @@ let package = Package(
                 "ExchangeHistory",
                 "TradingCore",
                 "MarketData",
+                "VenueTestServers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -246,6 +261,11 @@ let package = Package(
         .testTarget(
             name: "DataAccessTests",
             dependencies: ["DataAccess", "Storage", "MarketData", "TradingCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SweepTests",
+            dependencies: ["Sweep", "TradingCore", "MarketData"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

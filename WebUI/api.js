@@ -16,6 +16,16 @@ export class ApiError extends Error {
 }
 
 const reporters = new Set();
+const authWatchers = new Set();
+/**
+ * Registers `fn(error)`, called for every 401 `AUTH_REQUIRED` (the server has a token and this
+ * browser is not signed in), quiet calls included. A venue's `EXCHANGE_AUTH_FAILED` is not one.
+ */
+export function onAuthRequired(fn) {
+  authWatchers.add(fn);
+  return () => authWatchers.delete(fn);
+}
+
 /** Registers `fn(error)`, called for every failed call unless the caller says `quiet`. */
 export function onApiError(fn) {
   reporters.add(fn);
@@ -53,13 +63,19 @@ export async function request(method, path, body, options = {}) {
     return data;
   }
   const envelope = data && typeof data.error === 'object' && data.error ? data.error : null;
-  throw report(new ApiError({
+  const error = new ApiError({
     status: response.status,
     code: envelope?.code ?? `HTTP_${response.status}`,
     message: envelope?.message ?? (response.statusText || `Request failed with HTTP ${response.status}`),
     details: envelope?.details ?? {},
     path,
-  }), quiet);
+  });
+  if (response.status === 401 && error.code === 'AUTH_REQUIRED') {
+    for (const fn of authWatchers) fn(error);
+    // The sign-in screen says it all; no banner entry as well.
+    if (authWatchers.size > 0) throw error;
+  }
+  throw report(error, quiet);
 }
 
 /** A fresh random key (UUID v4); `crypto.randomUUID` needs a secure context, so fall back. */

@@ -1,5 +1,5 @@
 // Wiring: loads capabilities, follows the status stream, and keeps the views in step with the store.
-import { api, onApiError } from './api.js';
+import { api, onApiError, onAuthRequired } from './api.js';
 import { createStore, ACTIVE, TERMINAL } from './store.js';
 import { createStatusStream } from './stream.js';
 import { $, h } from './dom.js';
@@ -17,6 +17,7 @@ import { createScriptsPanel } from './views/scriptsPanel.js';
 import { createHistory } from './views/history.js';
 import { confirmDialog } from './views/dialog.js';
 import { createLiveBanner } from './views/liveBanner.js';
+import { createAuthScreen } from './views/authScreen.js';
 import { createVenuePanel } from './views/venuePanel.js';
 import { createPriceChart } from './charts/priceChart.js';
 import { createEquityChart } from './charts/equityChart.js';
@@ -30,6 +31,16 @@ const skipValidation = new URLSearchParams(location.search).get('novalidate') ==
 const store = createStore({ meta: null, health: null, conn: 'connecting', status: null, inflight: {}, capabilitiesLoaded: false });
 const banner = createBanner($('#banner'));
 onApiError((error) => banner.show(error));
+// A server with a token answers 401 once this browser's session is gone: stop polling and ask.
+const authScreen = createAuthScreen();
+const timers = [];
+let statusStream = null;
+onAuthRequired(() => authScreen.show({
+  onShown: () => {
+    for (const timer of timers) clearInterval(timer);
+    statusStream?.close();
+  },
+}));
 
 // ---- views ------------------------------------------------------------------------------------
 
@@ -399,7 +410,7 @@ async function loadCapabilities() {
     runForm.setCapabilities(list(strategies?.strategies), list(exchanges?.exchanges));
     store.set({ capabilitiesLoaded: true });
   } catch {
-    setTimeout(loadCapabilities, 5000);
+    if (!authScreen.shown) setTimeout(loadCapabilities, 5000);
   }
 }
 
@@ -418,10 +429,10 @@ createScriptsPanel($('#scripts'), {
 function start() {
   api.meta().then((meta) => store.set({ meta })).catch(() => {});
   pollHealth();
-  setInterval(pollHealth, HEALTH_INTERVAL);
+  timers.push(setInterval(pollHealth, HEALTH_INTERVAL));
   loadCapabilities();
   api.status().then(onStatus).catch(() => {});
-  createStatusStream({ onMessage: onStreamMessage, onState: (conn) => store.set({ conn }) });
+  statusStream = createStatusStream({ onMessage: onStreamMessage, onState: (conn) => store.set({ conn }) });
   refreshHistory();
   renderResults(null);
 }

@@ -16,6 +16,7 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     var logger = configuration.logHandlerFactory.map { Logger(label: "cracktrader", factory: $0) } ?? Logger(label: "cracktrader")
     logger.logLevel = configuration.logLevel
+    try configuration.validateExposure()
 
     let dataDirectory = DataDirectory(path: configuration.dataDirectory)
     try dataDirectory.create()
@@ -42,10 +43,13 @@ public func buildApplication(
     let rateLimiter = RateLimiter(burst: configuration.limits.rateLimitBurst, perSecond: configuration.limits.rateLimitPerSecond)
     router.add(
         middleware: EdgeMiddleware(hostPolicy: hostPolicy, catalogBox: catalogBox, state: state, rateLimiter: rateLimiter))
+    let health = HealthRoutes(dataDirectory: dataDirectory, state: state, controller: controller, hub: hub)
+    if let authenticator = configuration.authenticator {
+        router.add(middleware: AuthMiddleware(authenticator: authenticator, healthStatus: { await health.report().status }))
+    }
 
     var routes = RouteRegistrar(router: router)
     try MetaRoutes.register(on: &routes, catalogProvider: { catalogBox.catalog })
-    let health = HealthRoutes(dataDirectory: dataDirectory, state: state, controller: controller, hub: hub)
     try health.register(on: &routes)
     try VenueOrderRoutes(controller: controller).register(on: &routes)
     let scripts = ScriptLibrary(store: database.scripts)
@@ -60,6 +64,7 @@ public func buildApplication(
         headers[.contentLength] = String(body.readableBytes)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
+    try AuthRoutes(authenticator: configuration.authenticator).register(on: &routes)
     try WebUIRoutes(store: assets).register(on: &routes)
     try routes.add(.get, StatusStream.path, isListed: false) { _, _ in
         throw APIError(
@@ -71,20 +76,21 @@ public func buildApplication(
     for registration in configuration.additionalRoutes {
         try routes.add(registration)
     }
-    let openAPI = OpenAPIDocument.build(catalog: routes.catalog)
+    let openAPI = OpenAPIDocument.build(catalog: routes.catalog, requiresAuthentication: configuration.authenticator != nil)
     try routes.add(.get, OpenAPIDocument.path) { _, _ in JSONResponse.raw(openAPI) }
     catalogBox.catalog = routes.catalog
 
     let webSocketRouter = Router(context: AppRequestContext.self)
     StatusStream(
         hostPolicy: hostPolicy, state: state, hub: hub, controller: controller,
-        maxMessageBytes: configuration.limits.webSocketMaxMessageBytes
+        maxMessageBytes: configuration.limits.webSocketMaxMessageBytes, authenticator: configuration.authenticator
     ).register(on: webSocketRouter)
 
     return Application(
         router: router,
         server: .guardedWebSocketUpgrade(
-            webSocketRouter: webSocketRouter, hostPolicy: hostPolicy, state: state, limits: configuration.limits),
+            webSocketRouter: webSocketRouter, hostPolicy: hostPolicy, state: state, limits: configuration.limits,
+            authenticator: configuration.authenticator),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port

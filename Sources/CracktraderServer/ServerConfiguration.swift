@@ -3,7 +3,8 @@ import Logging
 /// Everything `buildApplication(configuration:)` needs. Tests build one in memory with a temporary
 /// data directory; the `serve` command builds one from flags and the environment.
 public struct ServerConfiguration: Sendable {
-    /// Interface to bind. Loopback by default: the v1 API has no authentication.
+    /// Interface to bind. Loopback by default; any other address needs `authenticator` (or
+    /// `allowsRemoteAccessWithoutAuth`), see `validateExposure()`.
     public var host: String
     /// TCP port; 0 asks the system for a free one (tests).
     public var port: Int
@@ -25,6 +26,12 @@ public struct ServerConfiguration: Sendable {
     public var logHandlerFactory: (@Sendable (String) -> any LogHandler)?
     /// Connection, timeout, header, WebSocket and rate limits (see `ServerLimits`).
     public var limits = ServerLimits()
+    /// The auth token and sessions (`--auth-token`); nil serves everyone who passes the Host and
+    /// Origin rules, which is safe on loopback only.
+    public var authenticator: Authenticator?
+    /// Bind a non-loopback address without a token (`--insecure-no-auth`): for a network where
+    /// an authenticating proxy is the only way in.
+    public var allowsRemoteAccessWithoutAuth = false
 
     public init(
         host: String = "127.0.0.1",
@@ -51,6 +58,17 @@ public struct ServerConfiguration: Sendable {
     /// True when `host` only accepts connections from this machine.
     public var bindsLoopbackOnly: Bool {
         HostPolicy.isLoopbackName(host)
+    }
+
+    /// Refuses a configuration that lets other machines in without a token: a non-loopback
+    /// `host` needs `authenticator`, or `allowsRemoteAccessWithoutAuth` said out loud.
+    /// `buildApplication` calls it first, so no embedder can skip it.
+    public func validateExposure() throws(ConfigurationError) {
+        guard !bindsLoopbackOnly, authenticator == nil, !allowsRemoteAccessWithoutAuth else { return }
+        throw ConfigurationError(
+            "refusing to serve \(host) without authentication: other machines could start and stop runs. "
+                + "Set a token (--auth-token-file PATH, CRACKTRADER_AUTH_TOKEN or --auth-token), bind 127.0.0.1 "
+                + "and use an SSH tunnel, or pass --insecure-no-auth if an authenticating proxy is the only way in")
     }
 }
 

@@ -67,13 +67,48 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         case notFound
         /// The database has been closed.
         case closed
+        /// The database cannot take writes right now — a full disk, a read-only file or mount, an
+        /// I/O error, a file that cannot be opened, another process holding the lock past the busy
+        /// timeout (``StorageError/unavailability`` says which). Nothing of the failed write was
+        /// stored; reads still work, and the next write succeeds once the cause is gone. The server
+        /// answers 503 `STORAGE_UNAVAILABLE`.
+        case unavailable
+        /// The file is not a database or fails `PRAGMA quick_check`: it is left untouched.
+        case corrupt
+    }
+
+    /// Why a database is ``Kind/unavailable``, from SQLite's primary result code.
+    public enum Unavailability: String, Sendable, Hashable {
+        /// `SQLITE_FULL` (13): the disk (or the quota) is full.
+        case diskFull = "disk_full"
+        /// `SQLITE_READONLY` (8): the file, its folder or its mount is read-only.
+        case readOnly = "read_only"
+        /// `SQLITE_IOERR` (10): the operating system refused a read, write or sync.
+        case ioError = "io_error"
+        /// `SQLITE_CANTOPEN` (14): the file (or its `-wal`/`-shm`) could not be opened.
+        case cannotOpen = "cannot_open"
+        /// `SQLITE_BUSY` (5): another process held the write lock for the whole busy timeout.
+        case busy
     }
 
     public let description: String
     public let kind: Kind
+    /// Set when `kind` is ``Kind/unavailable``.
+    public let unavailability: Unavailability?
 
     public init(_ description: String, kind: Kind = .general) {
         self.description = description
         self.kind = kind
+        self.unavailability = nil
     }
+
+    /// An ``Kind/unavailable`` error.
+    public init(_ description: String, unavailable reason: Unavailability) {
+        self.description = description
+        self.kind = .unavailable
+        self.unavailability = reason
+    }
+
+    /// True when a write failed because the database cannot take writes right now (retry later).
+    public var isUnavailable: Bool { kind == .unavailable }
 }

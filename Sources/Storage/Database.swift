@@ -44,16 +44,22 @@ public actor Database {
     private let writer: SQLiteConnection
     private let reader: SQLiteConnection
     private let hasSeparateReader: Bool
+    /// Test only: makes writes fail like a full disk (see ``StorageFaultInjector``); nil normally.
+    private let faultInjector: StorageFaultInjector?
     private var writerGate = Gate()
     private var readerGate = Gate()
     private var isClosed = false
 
-    private init(location: Location, writer: SQLiteConnection, reader: SQLiteConnection?, journalMode: String) {
+    private init(
+        location: Location, writer: SQLiteConnection, reader: SQLiteConnection?, journalMode: String,
+        faultInjector: StorageFaultInjector?
+    ) {
         self.location = location
         self.writer = writer
         self.reader = reader ?? writer
         self.hasSeparateReader = reader != nil
         self.journalMode = journalMode
+        self.faultInjector = faultInjector
     }
 
     /// Safety net for a database dropped without ``close()``: the connections are closed on the
@@ -73,7 +79,9 @@ public actor Database {
         return try await open(path: directory.path + "/" + fileName)
     }
 
-    /// Opens (creating if needed) the database file at `path` and migrates it.
+    /// Opens (creating if needed) the database file at `path`, checks it (`PRAGMA quick_check`)
+    /// and migrates it. A damaged file throws `.corrupt` and is left exactly as it was — never
+    /// recreated; a disk that cannot be written throws `.unavailable`.
     public static func open(path: String) async throws -> Database {
         try await open(location: .file(path: path), migrations: Migrations.all)
     }
@@ -100,6 +108,8 @@ public actor Database {
         var reader: SQLiteConnection?
         do {
             try await writer.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
+            // Before anything writes: a damaged file must stop the opener, not be "repaired" by it.
+            if case .file = location { try await checkIntegrity(writer, location: location) }
             try await writer.execute("PRAGMA foreign_keys = ON")
             let mode = try await writer.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string ?? "unknown"
             try await writer.execute("PRAGMA synchronous = NORMAL")
@@ -112,12 +122,38 @@ public actor Database {
                 try await connection.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
                 try await connection.execute("PRAGMA query_only = ON")
             }
-            return Database(location: location, writer: writer, reader: reader, journalMode: mode.lowercased())
+            let injector: StorageFaultInjector? = if case .file(let path) = location { StorageFaultInjector.lookup(path: path) } else { nil }
+            return Database(location: location, writer: writer, reader: reader, journalMode: mode.lowercased(), faultInjector: injector)
         } catch {
             try? await reader?.close().get()
             try? await writer.close().get()
+            if let storage = error as? StorageError, storage.kind == .corrupt, !storage.description.hasPrefix("database ") {
+                throw corruption(location: location, detail: storage.description)
+            }
             throw StorageError.wrapping(error, context: "cannot open database \(location)")
         }
+    }
+
+    /// `PRAGMA quick_check` (every page, b-tree and index entry count; not index contents, see
+    /// `cracktrader db check --full`): anything but `ok` throws `.corrupt`.
+    private static func checkIntegrity(_ connection: SQLiteConnection, location: Location) async throws {
+        let problems: [String]
+        do {
+            problems = try await connection.query("PRAGMA quick_check(20)").map { $0.columns.first?.data.string ?? "" }
+        } catch {
+            throw StorageError.wrapping(error, context: nil)
+        }
+        guard problems != ["ok"] else { return }
+        throw corruption(location: location, detail: "PRAGMA quick_check: " + problems.joined(separator: "; "))
+    }
+
+    /// The one message a damaged database gets, naming the file and what to do.
+    static func corruption(location: Location, detail: String) -> StorageError {
+        StorageError(
+            "database \(location) is damaged (\(detail)). It was left exactly as it is. Stop and restore a backup "
+                + "(made with `cracktrader db backup`), or move the file and its -wal and -shm files aside to start "
+                + "with an empty database; `cracktrader db check` lists the problems",
+            kind: .corrupt)
     }
 
     /// Closes both connections after the operations already queued have finished. Idempotent.
@@ -176,6 +212,7 @@ public actor Database {
                 try await connection.execute("BEGIN IMMEDIATE")
                 do {
                     let value = try await body(connection)
+                    if let fault = faultInjector?.faultForWrite() { throw fault.error }
                     try await connection.execute("COMMIT")
                     outcome = .success(value)
                 } catch {

@@ -78,18 +78,66 @@ extension SQLiteData {
 }
 
 extension StorageError {
-    /// Passes `StorageError`s through, turns SQLite's errors into `.sqlite` storage errors and
-    /// leaves every other error (a caller's closure, cancellation) untouched.
+    /// Passes `StorageError`s through, turns SQLite's errors into storage errors (`.unavailable`
+    /// for a full disk, a read-only database, I/O errors, files that cannot be opened and an
+    /// expired busy timeout; `.corrupt` for a damaged file; `.sqlite` otherwise) and leaves every
+    /// other error (a caller's closure, cancellation) untouched.
     static func wrapping(_ error: any Error, context: String?) -> any Error {
         if let storage = error as? StorageError {
             guard let context else { return storage }
-            return StorageError("\(context): \(storage.description)", kind: storage.kind)
+            return storage.prefixed(context)
         }
         if let sqlite = error as? SQLiteError {
-            let message = "SQLite: \(sqlite.message)"
-            return StorageError(context.map { "\($0): \(message)" } ?? message, kind: .sqlite)
+            return StorageError(sqlite: sqlite.reason, message: sqlite.message, context: context)
         }
         return error
+    }
+
+    /// The storage error for SQLite's `reason` (extended result codes folded into their primary code).
+    init(sqlite reason: SQLiteError.Reason, message: String, context: String? = nil) {
+        let text = context.map { "\($0): SQLite: \(message)" } ?? "SQLite: \(message)"
+        if let unavailability = Self.unavailability(of: reason) {
+            self.init(text, unavailable: unavailability)
+        } else if Self.isCorruption(reason) {
+            self.init(text, kind: .corrupt)
+        } else {
+            self.init(text, kind: .sqlite)
+        }
+    }
+
+    /// The same error with `context` in front of its message.
+    func prefixed(_ context: String) -> StorageError {
+        if let unavailability { return StorageError("\(context): \(description)", unavailable: unavailability) }
+        return StorageError("\(context): \(description)", kind: kind)
+    }
+
+    static func unavailability(of reason: SQLiteError.Reason) -> Unavailability? {
+        switch reason {
+        case .full:
+            return .diskFull
+        case .readOnly, .readonlyInRecovery, .readonlyCantLock, .readonlyInRollback, .readonlyBackingMoved, .readonlyDirectory:
+            return .readOnly
+        case .ioError, .ioErrorFailedRead, .ioErrorIncompleteRead, .ioErrorFailedWrite, .ioErrorFailedSync, .ioErrorFailedDirSync,
+            .ioErrorFailedTruncate, .ioErrorFailedStat, .ioErrorFailedUnlock, .ioErrorFailedReadLock, .ioErrorFailedDelete,
+            .ioErrorNoMemory, .ioErrorFailedAccess, .ioErrorFailedLockCheck, .ioErrorFailedAdvisoryLock, .ioErrorFailedClose,
+            .ioErrorFailedSharedMemOpen, .ioErrorFailedSharedMemSize, .ioErrorFailedSharedMemMap, .ioErrorFailedDeleteNonexistent,
+            .ioErrorFailedMemoryMap, .ioErrorCantFindTempdir, .ioErrorCygwinPath, .ioErrorBadDataChecksum,
+            .ioErrorCorruptedFilesystem:
+            return .ioError
+        case .cantOpen, .cantOpenDirectory, .cantOpenInvalidPath, .cantOpenCygwinPath, .cantOpenUnfollowedSymlink:
+            return .cannotOpen
+        case .busy, .busyInRecovery, .busyInSnapshot, .busyTimeout:
+            return .busy
+        default:
+            return nil
+        }
+    }
+
+    static func isCorruption(_ reason: SQLiteError.Reason) -> Bool {
+        switch reason {
+        case .corrupt, .corruptVirtualTable, .corruptSequenceSchema, .corruptIndex, .notADatabase: true
+        default: false
+        }
     }
 }
 

@@ -66,6 +66,7 @@ struct BenchCommand: AsyncParsableCommand {
         rows.append(("backtest: engine + metrics + report", Self.milliseconds(fullSeconds)))
 
         rows += try pineRows(series: series)
+        rows += try sweepRows(series: series)
 
         // CSV parse.
         let csvPath = csvOutput ?? scratchDir + "/bench.csv"

@@ -18,9 +18,12 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the dashboard (/ui), the v1 JSON API and the live WebSocket.",
         discussion: """
-            Flags win over the environment variables CRACKTRADER_API_HOST, CRACKTRADER_API_PORT and \
-            CRACKTRADER_LOG_LEVEL. The API has no authentication: keep it on loopback unless an \
-            authenticating proxy stands in front of it.
+            Flags win over the environment variables CRACKTRADER_API_HOST, CRACKTRADER_API_PORT, \
+            CRACKTRADER_LOG_LEVEL and CRACKTRADER_AUTH_TOKEN. Without a token the server trusts every \
+            local client and refuses to bind a non-loopback address; with one (--auth-token-file, \
+            CRACKTRADER_AUTH_TOKEN or --auth-token) every request needs Authorization: Bearer <token> \
+            or the session cookie set by the one-time login URL printed at start. See \
+            docs/operations.md, "Security".
             """
     )
 
@@ -72,6 +75,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Rate-limit tokens refilled per second and client address. [default: 10]")
     var rateLimitPerSecond: Double = ServerLimits().rateLimitPerSecond
 
+    @Option(help: "Require this token (Authorization: Bearer, or the sign-in page). Visible in ps: prefer --auth-token-file or CRACKTRADER_AUTH_TOKEN.")
+    var authToken: String?
+
+    @Option(help: "Read the auth token from this file (trailing newline ignored; must not be world-readable: chmod 600).")
+    var authTokenFile: String?
+
+    @Flag(help: "Mark the session cookie Secure: browsers reach the server over HTTPS through a TLS-terminating proxy.")
+    var secureCookies = false
+
+    @Flag(help: "Allow a non-loopback --host without a token (only when an authenticating proxy is the only way in).")
+    var insecureNoAuth = false
+
     func run() async throws {
         let environment = ProcessEnvironment()
         let resolvedHost = host ?? environment["CRACKTRADER_API_HOST"] ?? "127.0.0.1"
@@ -93,6 +108,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--paper-speed must be above 0 and at most 100000")
         }
         let limits = try serverLimits()
+        let authenticator = try makeAuthenticator(environment: environment)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -104,12 +120,19 @@ struct Serve: AsyncParsableCommand {
             allowedHosts: allowedHost, corsOrigin: corsOrigin, logLevel: level, additionalRoutes: [],
             runner: runnerOptions())
         settings.limits = limits
+        settings.authenticator = authenticator
+        settings.allowsRemoteAccessWithoutAuth = insecureNoAuth
         let configuration = settings
-        if !configuration.bindsLoopbackOnly {
+        do {
+            try configuration.validateExposure()
+        } catch {
+            printError("error: \(error.description)")
+            throw ExitCode(1)
+        }
+        if !configuration.bindsLoopbackOnly && authenticator == nil {
             printError("""
-                WARNING: binding \(resolvedHost), which other machines can reach. The Cracktrader API has NO \
-                AUTHENTICATION: anyone who can connect can start and stop runs. Put an authenticating proxy in \
-                front of it, or bind 127.0.0.1.
+                WARNING: binding \(resolvedHost) with --insecure-no-auth: anyone who can connect can start and stop \
+                runs. Only do this when an authenticating proxy is the only way in.
                 """)
         }
         do {
@@ -117,12 +140,21 @@ struct Serve: AsyncParsableCommand {
                 let displayHost = configuration.bindsLoopbackOnly || resolvedHost == "0.0.0.0" || resolvedHost == "::"
                     ? "127.0.0.1" : (resolvedHost.contains(":") ? "[\(resolvedHost)]" : resolvedHost)
                 writeLine("Cracktrader \(CracktraderVersion.serverVersion) is running. Dashboard: http://\(displayHost):\(port)/ui", to: STDOUT_FILENO)
+                if let authenticator {
+                    // Like Jupyter's token URL, but the code works once: the token itself is never printed.
+                    let path = "/ui/login?code=\(authenticator.issueLoginCode())"
+                    writeLine("Sign in (the link works once): http://\(displayHost):\(port)\(path)", to: STDOUT_FILENO)
+                }
             }
             try await app.runService()
         } catch let error where StartupError.isAddressInUse(error) {
             printError("error: cannot listen on \(resolvedHost):\(resolvedPort): the address is already in use (is another Cracktrader running?)")
             throw ExitCode(1)
         } catch let error as ConfigurationError {
+            printError("error: \(error.description)")
+            throw ExitCode(1)
+        } catch let error as StorageError {
+            // A damaged or unwritable database: one clear line (it names the file and what to do).
             printError("error: \(error.description)")
             throw ExitCode(1)
         }
@@ -146,6 +178,44 @@ struct Serve: AsyncParsableCommand {
         limits.rateLimitBurst = rateLimitBurst
         limits.rateLimitPerSecond = rateLimitPerSecond
         return limits
+    }
+
+    /// The token from `--auth-token`, `--auth-token-file` or `CRACKTRADER_AUTH_TOKEN` (in that
+    /// order; the two flags together are refused), or nil for no authentication.
+    func makeAuthenticator(environment: ProcessEnvironment) throws -> Authenticator? {
+        if authToken != nil && authTokenFile != nil {
+            throw ValidationError("give the token once: --auth-token or --auth-token-file, not both")
+        }
+        let token: String?
+        let source: String
+        if let authToken {
+            (token, source) = (authToken, "--auth-token")
+        } else if let authTokenFile {
+            (token, source) = (try Self.configurationValue { () throws(ConfigurationError) in try AuthTokenFile.read(path: authTokenFile) }, "--auth-token-file")
+        } else {
+            (token, source) = (environment["CRACKTRADER_AUTH_TOKEN"], "CRACKTRADER_AUTH_TOKEN")
+        }
+        guard let token else {
+            if secureCookies { throw ValidationError("--secure-cookies needs a token (--auth-token-file, CRACKTRADER_AUTH_TOKEN or --auth-token)") }
+            return nil
+        }
+        if insecureNoAuth {
+            throw ValidationError("--insecure-no-auth contradicts the token from \(source); drop one of them")
+        }
+        do {
+            return try Authenticator(token: token, secureCookies: secureCookies)
+        } catch {
+            throw ValidationError("\(source): \(error.description)")
+        }
+    }
+
+    /// Turns a `ConfigurationError` into ArgumentParser's one-line usage error (exit 64).
+    static func configurationValue<T>(_ body: () throws(ConfigurationError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     /// Paper speed, and venue downloads for backtests unless `--offline`.

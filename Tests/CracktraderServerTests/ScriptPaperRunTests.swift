@@ -239,7 +239,7 @@ struct ScriptPaperRunTests {
         }
     }
 
-    @Test("refusals: a shorting script on a paper run, any script in mode live or sandbox")
+    @Test("refusals: a shorting script on a paper run")
     func refusals() async throws {
         try await withTestApplication { client in
             try await client.saveScript("Flip", reversalScript)
@@ -250,16 +250,7 @@ struct ScriptPaperRunTests {
                 code: "SHORT_NOT_ALLOWED",
                 message: "script 'Flip' can open a short position (it uses strategy.short), and sim is a simulated spot market; add strategy.risk.allow_entry_in(strategy.direction.long) or run it as a backtest",
                 details: #"{"exchange":"sim","script":"Flip"}"#))
-            let message = "the request is valid, but Pine scripts run in backtests and paper runs only in this version (not in sandbox or live runs); run 'Cycle' with mode \\\"paper\\\" or POST /run/backtest"
-            let live = try await client.call(.post, "/api/v1/run/live", json: Self.body("Cycle", speed: 60, extra: ["mode": "live", "exchange": "binance"]))
-            #expect(live.status == .unprocessableContent)
-            #expect(live.text == envelope(
-                code: "NOT_IMPLEMENTED", message: message, details: #"{"mode":"live","script":"Cycle","supported_modes":["backtest","paper"]}"#))
-            // Refused before the venue checks (no keys needed to hear it), sandbox included.
-            let sandbox = try await client.call(.post, "/api/v1/run/live", json: Self.body(
-                "Cycle", speed: 60, extra: ["mode": "live", "exchange": "binance", "exchange_config": ["sandbox": true]]))
-            #expect(sandbox.status == .unprocessableContent)
-            #expect(sandbox.errorCode == "NOT_IMPLEMENTED")
+            // Sandbox and live runs of scripts are covered with a venue in ScriptSandboxRunTests.
             #expect(try await client.call(.get, "/api/v1/status").object["status"] as? String == "idle")
         }
     }

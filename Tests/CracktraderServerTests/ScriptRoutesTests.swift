@@ -138,7 +138,7 @@ struct ScriptRoutesTests {
         }
     }
 
-    @Test("check: diagnostics at the right place, empty when the script compiles, errors for bad bodies; fast")
+    @Test("check: diagnostics at the right place, empty when the script compiles, errors for bad bodies")
     func check() async throws {
         try await withTestApplication(configure: fixedClock) { client in
             let broken = try await client.call(.post, "/api/v1/scripts/check", json: jsonBody(["source": brokenSMACrossScript]))
@@ -159,13 +159,9 @@ struct ScriptRoutesTests {
             let source = lines.joined(separator: "\n")
             let body = jsonBody(["source": source])
             _ = try await client.call(.post, "/api/v1/scripts/check", json: body)
-            let clock = ContinuousClock()
-            let start = clock.now
+            // Its speed is a benchmark (docs/performance.md, "Script check"), not a timed test.
             let reply = try await client.call(.post, "/api/v1/scripts/check", json: body)
-            let elapsed = clock.now - start
             #expect(reply.text == #"{"diagnostics":[]}"#)
-            print("check of a 200-line script through the router: \(elapsed)")
-            #expect(elapsed < .milliseconds(200))  // debug build; release is well under 20 ms (docs/pine.md)
         }
     }
 

@@ -122,8 +122,9 @@ struct ScriptRunTests {
             #expect(short.status == .unprocessableContent)
             #expect(short.errorCode == "SHORT_NOT_ALLOWED")
             let live = try await client.call(.post, "/api/v1/run/live", json: jsonBody(["strategy_name": "Cross", "symbols": ["BTC/USDT"], "mode": "live"]))
+            // A script may trade on a venue (ScriptSandboxRunTests), but sim offers paper only.
             #expect(live.status == .unprocessableContent)
-            #expect(live.errorCode == "NOT_IMPLEMENTED")
+            #expect(live.errorCode == "MODE_UNAVAILABLE")
             let unknown = try await client.call(.post, "/api/v1/run/backtest", json: Self.body("Nope"))
             #expect(unknown.errorCode == "UNKNOWN_STRATEGY")
             #expect((unknown.errorDetails["available"] as? [String])?.suffix(3) == ["Broken", "Cross", "Flip"])

@@ -4,7 +4,8 @@
 # to the document (status code, content type, schema, headers).
 #
 # Usage: Tests/e2e/schemathesis.sh [path/to/cracktrader]   (default: dist/cracktrader, then .build/release/cracktrader)
-# Env:   SCHEMATHESIS_MAX_EXAMPLES (default 50), SCHEMATHESIS_ARGS (extra arguments).
+# Env:   SCHEMATHESIS_MAX_EXAMPLES (default 50), SCHEMATHESIS_PHASES (default all four),
+#        SCHEMATHESIS_ARGS (extra arguments).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -24,7 +25,9 @@ data_dir="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 log="$data_dir/server.log"
 # --offline: a generated sandbox/live request must never reach a real venue.
-"$binary" serve --host 127.0.0.1 --port "$port" --data-dir "$data_dir/data" --offline --log-level warning >"$log" 2>&1 &
+# --rate-limit-burst 0: the fuzzer's state-changing requests must not be throttled into 429s.
+"$binary" serve --host 127.0.0.1 --port "$port" --data-dir "$data_dir/data" --offline --log-level warning \
+    --rate-limit-burst 0 >"$log" 2>&1 &
 server=$!
 cleanup() {
     kill "$server" 2>/dev/null || true
@@ -42,9 +45,12 @@ curl -fsS "$base/api/v1/health" >/dev/null || { echo "server did not start:"; ca
 
 checks="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
 # The WebSocket path only answers 426 to plain HTTP; /metrics and /ui are not JSON APIs.
+# Per-operation phases plus `stateful`, which follows the document's OpenAPI links (start →
+# status, run, stop, delete; stop → reset; reset → start; a saved script → read, update, delete).
 status=0
 schemathesis run "$base/api/v1/openapi.json" \
     --url "$base" \
+    --phases "${SCHEMATHESIS_PHASES:-examples,coverage,fuzzing,stateful}" \
     --checks "$checks" \
     --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-50}" \
     --exclude-path '/api/v1/ws/status' \

@@ -417,3 +417,32 @@ def test_10_live_mode_asks_for_risk_limit_and_typed_confirmation(driver, base_ur
     wait(driver).until(lambda d: "CREDENTIALS_REQUIRED" in d.find_element(By.ID, "banner").text)
     assert get_json(base_url, "/api/v1/status")["status"] != "running"
     assert not driver.find_element(By.ID, "live-banner").is_displayed()
+
+
+def test_11_script_paper_run_shows_plots_and_stops(driver, base_url):
+    """The script saved in test 9 runs as a paper run from the form: warmed up on sim history,
+    stepped on live bars, its plots drawn over the price chart, stopped from the controls."""
+    driver.get(base_url + "/ui")
+    wait_for_form(driver)
+    if get_json(base_url, "/api/v1/status")["status"] in ("starting", "running", "stopping"):
+        driver.find_element(By.ID, "btn-stop").click()
+        wait_status(driver, ("stopped", "completed", "failed"), timeout=60)
+    wait(driver, 10).until(lambda d: any(o.get_attribute("value") == E2E_NAME for o in d.find_elements(By.CSS_SELECTOR, "#f-strategy option")))
+    fill_form(driver, strategy=E2E_NAME, exchange="sim", mode="paper", symbol="BTC/USDT", timeframe="1m",
+              params={"fastLength": 2, "slowLength": 5})
+    click_start(driver)
+    wait_status(driver, "running", timeout=60)
+    assert text(driver, "#card-mode") == "paper"
+    wait(driver, 120, 0.5).until(lambda d: (get_json(base_url, "/api/v1/status").get("bars_processed") or 0) >= 3)
+    driver.find_element(By.ID, "btn-stop").click()
+    wait_status(driver, "stopped", timeout=60)
+    results = get_json(base_url, "/api/v1/results?max_points=2000")
+    assert results["mode"] == "paper"
+    assert results["config"]["strategy_name"] == E2E_NAME
+    assert results["config"]["strategy_params"]["fastLength"] == 2
+    assert results["script"]["source"] == E2E_SCRIPT
+    assert [p["title"] for p in results["plots"]] == ["Fast SMA", "Slow SMA"]
+    assert results["bars_processed"] >= 3
+    wait(driver, 20).until(lambda d: d.find_element(By.ID, "price-chart").get_attribute("data-plots") == "2")
+    wait(driver, 20, 0.5).until(lambda d: coloured_pixels(d, "#price-chart") > 100)
+    assert_no_console_errors(driver)

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Storage
 
 /// The rules every response obeys, whatever route (or no route) served it:
 /// `Host` and `Origin` checks, the body-size cap, CORS, the error envelope, the version header,
@@ -103,6 +104,9 @@ struct EdgeMiddleware: RouterMiddleware {
         switch error {
         case let error as APIError:
             return error
+        case let error as StorageError where error.isUnavailable:
+            context.logger.warning("storage unavailable", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return .storageUnavailable(error)
         case let error as HTTPError where error.status == .notFound:
             let path = request.uri.path
             let allowed = catalog.allowedMethods(forPath: path)

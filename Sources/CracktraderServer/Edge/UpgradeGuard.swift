@@ -5,13 +5,15 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 
-/// Answers a refused WebSocket upgrade with the standard 403 envelope.
+/// Answers a refused WebSocket upgrade with the standard envelope (403, or 401 `AUTH_REQUIRED`
+/// with a token configured and no valid credentials).
 ///
 /// SwiftNIO decides on an upgrade from the request head before any router runs, and a declined
 /// upgrade gets a bare `400` with no headers. This handler sits first in each connection's pipeline,
 /// reads the first request head, and when it is a WebSocket upgrade from a foreign `Host` or
-/// `Origin`, writes the same envelope and headers the edge middleware would and closes. Any other
-/// first request passes through untouched and the handler removes itself.
+/// `Origin`, or without credentials, writes the same envelope and headers the edge middleware
+/// would and closes. Any other first request passes through untouched and the handler removes
+/// itself. (Only a connection's first request can upgrade, so this sees every upgrade.)
 final class UpgradeGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -21,11 +23,14 @@ final class UpgradeGuardHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     private let hostPolicy: HostPolicy
     private let state: ServerState
+    /// With a token configured, an upgrade without valid credentials is 401 before upgrading.
+    private let authenticator: Authenticator?
     private var pending: ByteBuffer?
 
-    init(hostPolicy: HostPolicy, state: ServerState) {
+    init(hostPolicy: HostPolicy, state: ServerState, authenticator: Authenticator? = nil) {
         self.hostPolicy = hostPolicy
         self.state = state
+        self.authenticator = authenticator
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -58,10 +63,12 @@ final class UpgradeGuardHandler: ChannelInboundHandler, RemovableChannelHandler 
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
-    /// The edge's Host and Origin rules, applied to an upgrade request head.
+    /// The edge's Host, Origin and authentication rules, applied to an upgrade request head.
     func refusal(forHead head: String) -> APIError? {
         var hosts: [String] = []
         var origin: String?
+        var authorization: [String] = []
+        var cookies: [String] = []
         var isWebSocketUpgrade = false
         for line in head.split(separator: "\r\n").dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
@@ -71,6 +78,8 @@ final class UpgradeGuardHandler: ChannelInboundHandler, RemovableChannelHandler 
             case "host": hosts.append(value)
             case "origin": origin = value
             case "upgrade": isWebSocketUpgrade = value.lowercased().contains("websocket")
+            case "authorization": authorization.append(value)
+            case "cookie": cookies.append(value)
             default: break
             }
         }
@@ -82,6 +91,10 @@ final class UpgradeGuardHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         if let origin, !hostPolicy.allowsOrigin(origin, boundPort: port) {
             return .originNotAllowed(origin)
+        }
+        if let authenticator {
+            let verdict = authenticator.verdict(authorization: authorization, cookies: cookies)
+            if verdict != .granted { return .authRequired(verdict) }
         }
         return nil
     }
@@ -115,6 +128,7 @@ struct GuardedWebSocketChannel: ServerChildChannel {
     let state: ServerState
     let limits: ServerLimits
     let connections: ConnectionCounter
+    var authenticator: Authenticator? = nil
 
     /// Refused at accept: the connection cap is reached.
     struct ConnectionLimitReached: Error {}
@@ -130,7 +144,7 @@ struct GuardedWebSocketChannel: ServerChildChannel {
         channel.closeFuture.whenComplete { _ in connections.release() }
         do {
             try channel.pipeline.syncOperations.addHandler(
-                UpgradeGuardHandler(hostPolicy: hostPolicy, state: state), position: .first)
+                UpgradeGuardHandler(hostPolicy: hostPolicy, state: state, authenticator: authenticator), position: .first)
             try channel.pipeline.syncOperations.addHandler(ConnectionDeadlineHandler(limits: limits), position: .first)
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
@@ -147,7 +161,8 @@ extension HTTPServerBuilder {
     /// HTTP/1 with WebSocket upgrades through `webSocketRouter`, refusals answered by the edge rules,
     /// and the connection limits of `limits`.
     static func guardedWebSocketUpgrade(
-        webSocketRouter: Router<AppRequestContext>, hostPolicy: HostPolicy, state: ServerState, limits: ServerLimits
+        webSocketRouter: Router<AppRequestContext>, hostPolicy: HostPolicy, state: ServerState, limits: ServerLimits,
+        authenticator: Authenticator? = nil
     ) -> HTTPServerBuilder {
         let webSocketResponder = webSocketRouter.buildResponder()
         let connections = ConnectionCounter(limit: limits.maxConnections)
@@ -164,7 +179,7 @@ extension HTTPServerBuilder {
                 inner: HTTP1WebSocketUpgradeChannel(
                     responder: responder, webSocketResponder: webSocketResponder,
                     configuration: .init(http1: http1, ws: webSocket)),
-                hostPolicy: hostPolicy, state: state, limits: limits, connections: connections)
+                hostPolicy: hostPolicy, state: state, limits: limits, connections: connections, authenticator: authenticator)
         }
     }
 }

@@ -8,9 +8,12 @@ extension OpenAPIDocument {
         ("INVALID_IDEMPOTENCY_KEY", 400, "The Idempotency-Key header is not one value of 1 to 255 printable ASCII characters."),
         ("IDEMPOTENCY_KEY_REUSED", 422, "This Idempotency-Key was used within 24 h with a different request body; nothing was started."),
         ("IDEMPOTENCY_KEY_IN_USE", 409, "A request with this Idempotency-Key is still being answered; retry shortly."),
+        ("STORAGE_UNAVAILABLE", 503, "The database cannot record changes right now (full disk, read-only file, I/O error); nothing was changed, reads still work; retry after Retry-After seconds (details.reason, details.retry_after_seconds)."),
     ]
 
-    /// Every state-changing operation may be rate-limited (429); starts also take `Idempotency-Key`.
+    /// Every state-changing operation may be rate-limited (429) or refused while the database
+    /// cannot take writes (503 `STORAGE_UNAVAILABLE`); starts also take `Idempotency-Key`. The
+    /// run and script operations are linked (see `withLinks`) for stateful API tests.
     static func withHardeningResponses(_ paths: [String: JSONValue]) -> [String: JSONValue] {
         let idempotencyKey: JSONValue = [
             "name": "Idempotency-Key", "in": "header", "required": false,
@@ -23,7 +26,7 @@ extension OpenAPIDocument {
             for method in ["post", "put", "patch", "delete"] {
                 guard case .object(var operation)? = operations[method] else { continue }
                 if case .object(var responses)? = operation["responses"] {
-                    responses.merge(errors([429])) { current, _ in current }
+                    responses.merge(errors([429, 503])) { current, _ in current }
                     operation["responses"] = .object(responses)
                 }
                 if path == "/api/v1/run/backtest" || path == "/api/v1/run/live" {
@@ -35,6 +38,6 @@ extension OpenAPIDocument {
             }
             result[path] = .object(operations)
         }
-        return result
+        return withLinks(result)
     }
 }

@@ -11,6 +11,7 @@ extension OpenAPIDocument {
         ("NO_OPEN_ORDERS", 409, "The interrupted run has no open orders left."),
         ("NO_VENUE_RUN", 409, "No sandbox or live run is running, so there is no venue order to cancel."),
         ("ORDER_NOT_FOUND", 404, "The running run has no order with that client order id."),
+        ("ORDER_NOT_OPEN", 409, "The order is no longer open (filled, cancelled, rejected or expired): there is nothing to cancel."),
     ]
 
     static func venuePaths() -> [String: JSONValue] {

@@ -37,9 +37,10 @@ enum OpenAPIDocument {
         ("RISK_LIMIT_REQUIRED", 422, "mode live without sandbox needs max_order_notional."),
         ("CREDENTIALS_REQUIRED", 422, "A sandbox or live run lacks a credential the venue needs (request or CRACKTRADER_<EXCHANGE>_* environment); details.missing names the fields."),
         ("STORAGE_ERROR", 503, "The database could not record the run."),
-    ] + scriptErrorCodes + venueErrorCodes + hardeningErrorCodes
+    ] + scriptErrorCodes + venueErrorCodes + hardeningErrorCodes + authErrorCodes
 
-    static func build(catalog: RouteCatalog) -> ByteBuffer {
+    /// - Parameter requiresAuthentication: the server runs with a token (see `withAuthentication`).
+    static func build(catalog: RouteCatalog, requiresAuthentication: Bool = false) -> ByteBuffer {
         let document: JSONValue = [
             "openapi": "3.1.0",
             "info": [
@@ -54,7 +55,7 @@ enum OpenAPIDocument {
             "paths": .object(withHardeningResponses(paths().merging(scriptPaths()) { current, _ in current }.merging(venuePaths()) { current, _ in current })),
             "components": ["schemas": .object(withVenueFields(schemas().merging(scriptSchemas()) { current, _ in current }.merging(venueSchemas()) { current, _ in current }))],
         ]
-        return (try? JSONCoding.encode(document)) ?? ByteBuffer(string: "{}")
+        return (try? JSONCoding.encode(withAuthentication(document, required: requiresAuthentication))) ?? ByteBuffer(string: "{}")
     }
 
     // MARK: Paths

@@ -20,6 +20,9 @@ struct StatusStream {
     let controller: RunController
     /// Largest message a client may send (frames of one message together); larger closes with 1009.
     var maxMessageBytes = ServerLimits().webSocketMaxMessageBytes
+    /// With a token configured the upgrade also needs credentials (`UpgradeGuardHandler` answers
+    /// the 401 first; this is the second lock on the same door).
+    var authenticator: Authenticator? = nil
 
     /// The upgrade happens only for an allowed Host and Origin. Anything else falls through to the
     /// HTTP router, whose edge middleware answers with the 403 envelope.
@@ -28,12 +31,16 @@ struct StatusStream {
         let controller = self.controller
         let metrics = state.metrics
         let maxMessageBytes = self.maxMessageBytes
+        let authenticator = self.authenticator
         router.ws(RouterPath(Self.path)) { request, _ in
             let hosts = (request.head.authority.map { [$0] } ?? []) + request.headers[values: .hostField]
             guard !hosts.isEmpty, hosts.allSatisfy({ hostPolicy.allowsHost($0, boundPort: state.boundPort) }) else {
                 return .dontUpgrade
             }
             if let origin = request.headers[.origin], !hostPolicy.allowsOrigin(origin, boundPort: state.boundPort) {
+                return .dontUpgrade
+            }
+            if let authenticator, authenticator.verdict(request) != .granted {
                 return .dontUpgrade
             }
             var headers = HTTPFields()

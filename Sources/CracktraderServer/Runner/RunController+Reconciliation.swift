@@ -154,7 +154,7 @@ extension RunController {
                 orders: changed.map { SequencedJSON(seq: $0.id - 1, json: Self.row($0)) },
                 fills: newFills.map { SequencedJSON(seq: $0.id - 1, json: Self.row($0)) })
             do { try await database.runs.record(runID: runID, batch, durable: true) } catch {
-                throw APIError(status: .serviceUnavailable, code: "STORAGE_ERROR", message: "the venue's answers could not be stored")
+                throw APIError.storageFailure(error, message: "the venue's answers could not be stored")
             }
         }
         if remaining.count == document.open_orders.count, unreachable == remaining.count {

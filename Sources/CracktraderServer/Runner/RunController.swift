@@ -192,9 +192,7 @@ final class RunController: Sendable {
         } catch {
             logger.error("could not record run", metadata: ["run_id": "\(id)", "error": "\(error)"])
             finish(id: id, event: .fail, error: "storage: the run could not be recorded")
-            throw APIError(
-                status: .serviceUnavailable, code: "STORAGE_ERROR", message: "the run could not be recorded in the database",
-                details: ["run_id": .string(id)])
+            throw APIError.storageFailure(error, message: "the run could not be recorded in the database", details: ["run_id": .string(id)])
         }
         Task.detached { [self] in
             await self.execute(id: id, plan: plan, stop: run.stop, adapter: adapter)
@@ -234,12 +232,22 @@ final class RunController: Sendable {
 
     /// The user's cancel of one order of the active sandbox/live run.
     func cancelOrder(clientOrderId: String) throws(APIError) -> RunResponse {
-        let (run, runID, active) = inner.withLock { ($0.venueRun, $0.run?.id, $0.machine.status == .running) }
+        let (run, runID, active, order) = inner.withLock { state in
+            (state.venueRun, state.run?.id, state.machine.status == .running,
+             state.run?.orders.first { $0.clientOrderId == clientOrderId })
+        }
         guard active, let run, run.id == runID else {
             throw APIError(
                 status: .conflict, code: "NO_VENUE_RUN", message: "no sandbox or live run is running; only their orders can be cancelled here")
         }
-        guard run.requestCancel(clientOrderId: clientOrderId) else {
+        // Only an order the run has placed: an id with the run's prefix but no order behind it
+        // would otherwise be "sent" and silently do nothing.
+        if let order, order.status.isTerminal {
+            throw APIError(
+                status: .conflict, code: "ORDER_NOT_OPEN", message: "order \(clientOrderId) is \(order.status.rawValue); only open orders can be cancelled",
+                details: ["client_order_id": .string(clientOrderId), "order_status": .string(order.status.rawValue)])
+        }
+        guard order != nil, run.requestCancel(clientOrderId: clientOrderId) else {
             throw APIError(
                 status: .notFound, code: "ORDER_NOT_FOUND", message: "the running run has no order \(clientOrderId)",
                 details: ["client_order_id": .string(clientOrderId)])
@@ -306,11 +314,39 @@ final class RunController: Sendable {
         }
     }
 
-    /// The polled live feed of a venue for paper runs, or nil for `sim` (generated in real time).
-    func venueFeed(exchange: String, symbol: TradingSymbol, timeframe: Timeframe) -> PolledCandleFeed? {
+    /// Where a run's live candles come from: the REST host for polling and gap fills, the host
+    /// override for the stream (a local test server; nil = the venue's stream host) and the
+    /// environment. Nil fields in a paper run come from `--exchange-base-url`.
+    struct VenueFeedHosts: Sendable {
+        var rest: String?
+        var stream: String?
+        var sandbox: Bool
+    }
+
+    /// The live feed of a venue (its candle WebSocket, REST polling as the fallback), or nil for
+    /// `sim` (generated in real time) and offline servers. Each change of source is logged.
+    func venueFeed(
+        exchange: String, symbol: TradingSymbol, timeframe: Timeframe, runID: String? = nil, hosts: VenueFeedHosts? = nil
+    ) -> LiveCandleFeed? {
         guard exchange != SimExchange.id, let venue = VenueID(id: exchange), let httpClient = resolver.httpClient else { return nil }
-        let downloader = HistoryDownloader(httpClient: httpClient, venue: venue, baseURL: resolver.baseURLs[exchange])
-        return PolledCandleFeed(downloader: downloader, symbol: symbol, timeframe: timeframe)
+        let hosts = hosts ?? VenueFeedHosts(rest: resolver.baseURLs[exchange], stream: resolver.baseURLs[exchange], sandbox: false)
+        let downloader = HistoryDownloader(httpClient: httpClient, venue: venue, baseURL: hosts.rest)
+        let streamVenue = venue.candleStream
+        let stream = LiveCandleFeed.Stream(
+            venue: streamVenue, url: streamVenue.url(symbol: symbol, timeframe: timeframe, sandbox: hosts.sandbox, baseURL: hosts.stream))
+        let settle = options.venueFeedSettle
+        let logger = self.logger
+        let metadata: Logger.Metadata = ["run_id": "\(runID ?? "-")", "exchange": "\(exchange)", "symbol": "\(symbol)", "timeframe": "\(timeframe)"]
+        let feed = LiveCandleFeed(
+            downloader: downloader, stream: stream, symbol: symbol, timeframe: timeframe, settle: settle,
+            retryInterval: settle * 2 + .milliseconds(200), logger: logger
+        ) { source in
+            logger.info("market data source: \(source.rawValue)", metadata: metadata)
+        }
+        if !feed.hasStream {
+            logger.info("market data: no \(exchange) candle stream for \(timeframe); polling REST", metadata: metadata)
+        }
+        return feed
     }
 
     func paperStep(id: String, tick: PaperTick) {
@@ -434,8 +470,8 @@ final class RunController: Sendable {
         // Count the outcome before any await: clients see the terminal status as soon as the lock
         // is released, and /metrics must agree with it.
         metrics.runFinished(outcome: applied.rawValue)
-        _ = try? await database.runs.updateStatus(id: id, status: applied.rawValue, endedAt: endedAt, error: saveError)
-        if let saveError { hub.publish(type: "error", payload: ErrorPayload(code: "STORAGE_ERROR", message: saveError, run_id: id)) }
+        await persistTerminalStatus(id: id, status: applied.rawValue, endedAt: endedAt, error: saveError)
+        if let saveError { hub.publish(type: "error", payload: ErrorPayload(code: "STORAGE_UNAVAILABLE", message: saveError, run_id: id)) }
         publishStatus(force: true)
     }
 
@@ -445,7 +481,7 @@ final class RunController: Sendable {
         let status = inner.withLock { $0.run?.id == id ? $0.machine.status : nil }
         guard let status else { return }
         metrics.runFinished(outcome: status.rawValue)
-        _ = try? await database.runs.updateStatus(id: id, status: status.rawValue, endedAt: options.now(), error: error)
+        await persistTerminalStatus(id: id, status: status.rawValue, endedAt: options.now(), error: error)
         if let error, event == .fail { hub.publish(type: "error", payload: ErrorPayload(code: code, message: error, run_id: id)) }
     }
 

@@ -302,7 +302,7 @@ enum RunPlanner {
                 details: ["exchange": .string(exchange), "timeframe": .string(timeframe.rawValue), "accepted": .array(accepted.map(JSONValue.string))])
         }
         if let scriptRun, live {
-            // Before the venue checks: a script cannot trade on a venue however it is configured.
+            // Before the venue checks: a short-capable script or an indicator cannot trade here.
             try scriptRun.refuseLive(requestedMode: requestedMode, exchange: capabilities)
         }
         if requestedMode == "live" {

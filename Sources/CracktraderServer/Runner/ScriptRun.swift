@@ -105,22 +105,22 @@ struct ScriptRunSpec: Sendable {
             details: ["strategy": .string(name), "available": .array(available.map(JSONValue.string))])
     }
 
-    /// `POST /run/live` of a script. Sandbox and live (`mode: "live"`) are refused: this version
-    /// runs scripts in backtests and paper runs only. A paper run of a script that can go short is
-    /// refused too: every venue here is spot, and `sim` is a simulated spot market.
+    /// `POST /run/live` of a script (paper, sandbox or live). A script that can go short is
+    /// refused: every venue here is spot, and `sim` is a simulated spot market. An indicator has
+    /// nothing to trade on a venue.
     func refuseLive(requestedMode: String, exchange: ExchangeCapabilities) throws(APIError) {
-        if requestedMode == "live" {
-            throw APIError(
-                status: .unprocessableContent, code: "NOT_IMPLEMENTED",
-                message: "the request is valid, but Pine scripts run in backtests and paper runs only in this version (not in sandbox or live runs); run '\(name)' with mode \"paper\" or POST /run/backtest",
-                details: ["script": .string(name), "mode": .string(requestedMode), "supported_modes": ["backtest", "paper"]])
-        }
         if canShort {
             let market = exchange.id == "sim" ? "sim is a simulated spot market" : "\(exchange.displayName) is a spot venue"
             throw APIError(
                 status: .unprocessableContent, code: "SHORT_NOT_ALLOWED",
                 message: "script '\(name)' can open a short position (it uses strategy.short), and \(market); add strategy.risk.allow_entry_in(strategy.direction.long) or run it as a backtest",
                 details: ["script": .string(name), "exchange": .string(exchange.id)])
+        }
+        if requestedMode == "live", initialCapital == nil {
+            throw APIError(
+                status: .unprocessableContent, code: "VALIDATION_ERROR",
+                message: "script '\(name)' is an indicator: only a strategy() script can trade in a sandbox or live run",
+                details: ["fields": ["strategy_name": "must name a strategy() script for mode \"live\""]])
         }
     }
 

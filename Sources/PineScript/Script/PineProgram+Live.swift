@@ -200,7 +200,11 @@ public final class PineLiveRun {
 
     /// Compiles nothing: `program` must not have run. Replays `history` (oldest first), then
     /// resets the strategy to flat.
-    public init(program: PineProgram, history: [Bar]) throws(PineRuntimeError) {
+    ///
+    /// - Parameter ordersOnClose: run the strategy as if it declared `process_orders_on_close =
+    ///   true` (market orders fill at the close of the bar that placed them). A script trading on
+    ///   a venue sends its orders when a bar closes, so that is when its model must fill them.
+    public init(program: PineProgram, history: [Bar], ordersOnClose: Bool = false) throws(PineRuntimeError) {
         precondition(!program.hasRun, "a PineProgram runs once; compile a new one for another run")
         program.hasRun = true
         self.program = program
@@ -209,8 +213,10 @@ public final class PineLiveRun {
         runtime.barDurationMilliseconds = program.environment.timeframe?.milliseconds
             ?? (history.count > 1 ? history[1].openTime - history[0].openTime : 0)
         runtime.bars.reserveCapacity(history.count + 1_024)
+        var properties = program.declaration.properties
+        if ordersOnClose { properties.processOrdersOnClose = true }
         if program.declaration.kind == .strategy {
-            broker = TradingViewBroker(properties: program.declaration.properties)
+            broker = TradingViewBroker(properties: properties)
             runtime.broker = broker
         }
         for bar in history {
@@ -218,7 +224,7 @@ public final class PineLiveRun {
             try advance(bar)
         }
         if program.declaration.kind == .strategy {
-            broker = TradingViewBroker(properties: program.declaration.properties)
+            broker = TradingViewBroker(properties: properties)
             runtime.broker = broker
         }
     }

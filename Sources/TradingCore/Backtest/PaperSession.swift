@@ -64,6 +64,23 @@ public struct PaperSession {
         self.core = open(type)
     }
 
+    /// A session around a strategy the caller built (one not in ``StrategyRegistry``, such as
+    /// ``TargetPositionStrategy`` driven by a Pine script); `configuration.parameters` are not
+    /// validated, the caller did that. Otherwise as ``init(configuration:startTime:journal:clientOrderIdPrefix:riskLimits:externalExecution:)``.
+    public init<S: Strategy>(
+        strategy: S, configuration: BacktestConfiguration, startTime: Int64, journal: (any OrderJournal)? = nil,
+        clientOrderIdPrefix: String? = nil, riskLimits: OrderRiskLimits? = nil, externalExecution: Bool = false
+    ) throws(TradingError) {
+        try configuration.validate()
+        self.configuration = configuration
+        let symbols = configuration.symbols.sorted()
+        self.symbols = symbols
+        self.core = PaperCore<S>(
+            strategy: strategy, symbols: symbols, timeframe: configuration.timeframe, broker: configuration.brokerConfiguration,
+            startTime: startTime, journal: journal, clientOrderIdPrefix: clientOrderIdPrefix, riskLimits: riskLimits,
+            externalExecution: externalExecution)
+    }
+
     public var account: Account { core.broker.account }
     public var orders: [Order] { core.broker.orders }
     public var trades: [Trade] { core.broker.trades }

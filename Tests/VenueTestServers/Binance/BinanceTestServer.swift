@@ -127,6 +127,8 @@ public final class BinanceTestServer: Sendable {
     private let exchange: Mutex<BinanceTestExchange>
     private let log = Mutex<[RecordedRequest]>([])
     private let hub = BinanceTestStreamHub()
+    /// The public kline streams (`/ws/<symbol>@kline_<interval>`), off until enabled.
+    let marketStreams = BinanceTestMarketStreams()
 
     public init(
         apiKey: String = BinanceTestServer.defaultAPIKey, secret: String = BinanceTestServer.defaultSecret,
@@ -261,10 +263,14 @@ public final class BinanceTestServer: Sendable {
     public func run<Value: Sendable>(_ body: @Sendable (_ baseURL: String) async throws -> Value) async throws -> Value {
         let router = Router(context: BasicWebSocketRequestContext.self)
         addRoutes(to: router)
+        addMarketStreamRoute(to: router)
         router.ws("/ws-api/v3") { [self] inbound, outbound, _ in
             try await serveStream(inbound: inbound, outbound: outbound)
         }
-        return try await withLocalWebSocketServer(label: "binance-test-server", router: router, beforeStop: { [hub] in hub.dropAll() }, body)
+        return try await withLocalWebSocketServer(label: "binance-test-server", router: router, beforeStop: { [hub, marketStreams] in
+            hub.dropAll()
+            marketStreams.shutDown()
+        }, body)
     }
 
     // MARK: Request plumbing
@@ -511,6 +517,16 @@ public final class BinanceTestServer: Sendable {
         let rows = BinanceTestKlines.rows(
             anchor: anchor, tick: tick, interval: interval, startTime: startTime, endTime: endTime, limit: limit, now: now)
         return (200, BinanceTestJSON.array(rows).text)
+    }
+
+    /// The generated kline row of `symbol` opening at `openTime` (the same as `GET /api/v3/klines`).
+    func klineRow(symbol: String, interval: Int64, openTime: Int64) -> BinanceTestJSON? {
+        let found = exchange.withLock { exchange -> (BinanceTestDecimal, BinanceTestDecimal)? in
+            guard let market = exchange.markets[symbol], let anchor = exchange.anchors[symbol] else { return nil }
+            return (anchor, BinanceTestDecimal(market.tickSize) ?? .zero)
+        }
+        guard let (anchor, tick) = found else { return nil }
+        return BinanceTestKlines.row(anchor: anchor, tick: tick, openTime: openTime, interval: interval)
     }
 
     private func tickerPrice(_ request: RecordedRequest) throws(BinanceTestExchange.Failure) -> Answer {

@@ -101,11 +101,29 @@ final class VenueRun: RunExecution {
         let journal = RunOrderJournal(store: controller.database.runs, runID: id, durable: true) { order in
             RunController.row(OrderRecord(order, symbols: symbols))
         }
+        // A Pine script trades through a target-position strategy (see ScriptVenueBridge).
+        var bridge: ScriptVenueBridge?
+        if let script = plan.script {
+            switch await ScriptVenueBridge.prepare(
+                controller: controller, runID: id, plan: plan, script: script, stop: stop, marketDataBaseURL: marketDataBaseURL) {
+            case .success(let prepared): bridge = prepared
+            case .failure(let error):
+                await adapter.shutdown()
+                if stop.isSet { return await controller.finishWithoutResults(id: id, event: .halted, error: nil) }
+                return await controller.finishWithoutResults(id: id, event: .fail, error: error.message, code: error.code.rawValue)
+            }
+        }
+        let minimumQuantity = bridge.map { _ in Self.minimumQuantity(adapter.rules(for: symbols[0])) } ?? 0
         let startTime = controller.options.now()
         let box: PaperBox
         do {
-            box = try await controller.onEngineQueue { () throws(TradingError) -> PaperBox in
-                PaperBox(try PaperSession(
+            box = try await controller.onEngineQueue { [bridge] () throws(TradingError) -> PaperBox in
+                if let bridge {
+                    return PaperBox(try PaperSession(
+                        strategy: bridge.strategy(minimumQuantity: minimumQuantity), configuration: configuration, startTime: startTime,
+                        journal: journal, clientOrderIdPrefix: prefix, riskLimits: self.plan.risk.orderRiskLimits, externalExecution: true))
+                }
+                return PaperBox(try PaperSession(
                     configuration: configuration, startTime: startTime, journal: journal, clientOrderIdPrefix: prefix,
                     riskLimits: self.plan.risk.orderRiskLimits, externalExecution: true))
             }
@@ -137,6 +155,8 @@ final class VenueRun: RunExecution {
             continuation.finish()
         }
         var reachedLimit = false
+        var scriptFailure: String?
+        var lastOutputs: ContinuousClock.Instant?
         if storageFailure == nil {
             for await event in events {
                 if stop.isSet { break }
@@ -161,6 +181,17 @@ final class VenueRun: RunExecution {
                     storageFailure = await record(tick, journal: journal)
                     if storageFailure != nil { break }
                     controller.paperStep(id: id, tick: tick)
+                }
+                if let bridge, case .bar = event {
+                    if let failure = await controller.onEngineQueue({ bridge.failure }) {
+                        scriptFailure = failure.message
+                        break
+                    }
+                    if lastOutputs.map({ ContinuousClock.now - $0 >= ScriptPaperRun.outputsInterval }) ?? true {
+                        lastOutputs = .now
+                        storageFailure = await bridge.save(controller: controller, runID: id)
+                        if storageFailure != nil { break }
+                    }
                 }
                 if storageFailure == nil { storageFailure = await dispatch(box: box, journal: journal) }
                 if storageFailure != nil { break }
@@ -198,13 +229,20 @@ final class VenueRun: RunExecution {
             return output
         }
         await adapter.shutdown()
+        if let bridge, let problem = await bridge.save(controller: controller, runID: id), storageFailure == nil { storageFailure = problem }
         let report = BacktestReport(runId: id, configuration: configuration, output: output, equityCurveLimit: 1)
         var finished = FinishedRun(id: id, plan: plan, report: report, output: output)
         finished.fills = output.broker.fills.enumerated().map { index, fill in
             FillRecord(fill, id: index + 1, clientOrderId: output.broker.order(id: fill.orderId)?.clientOrderId, symbols: symbols)
         }
         finished.fillsJSON = finished.fills.map(RunController.row)
-        await controller.complete(id: id, finished: finished, stopped: stopped, failure: storageFailure ?? dailyLoss)
+        await controller.complete(id: id, finished: finished, stopped: stopped, failure: storageFailure ?? scriptFailure ?? dailyLoss)
+    }
+
+    /// The smallest order a target-position strategy sends: the venue's step and minimum
+    /// quantity, whichever is larger (0 when the venue states neither).
+    static func minimumQuantity(_ rules: SymbolRules?) -> Double {
+        max(rules?.stepSize?.doubleValue ?? 0, rules?.minQuantity?.doubleValue ?? 0)
     }
 
     static func tick(_ step: PaperSession.Step, _ session: PaperSession) -> PaperTick {
@@ -228,15 +266,14 @@ final class VenueRun: RunExecution {
     private func startProducers(_ continuation: AsyncStream<Event>.Continuation) -> Task<Void, Never> {
         let configuration = plan.configuration
         let interval = controller.options.venuePollInterval
-        let settle = controller.options.venueFeedSettle
+        let (streamBaseURL, sandbox) = (settings.configuration.baseURL, settings.configuration.sandbox)
         let updates = adapter.orderUpdates()
         return Task { [controller, id, plan, marketDataBaseURL] in
             await withTaskGroup(of: Void.self) { group in
                 for symbol in configuration.symbols {
                     group.addTask {
-                        guard let venue = VenueID(id: plan.exchange), let httpClient = controller.resolver.httpClient else { return }
-                        let downloader = HistoryDownloader(httpClient: httpClient, venue: venue, baseURL: marketDataBaseURL)
-                        let feed = PolledCandleFeed(downloader: downloader, symbol: symbol, timeframe: configuration.timeframe, settle: settle, retryInterval: settle * 2 + .milliseconds(200))
+                        let hosts = RunController.VenueFeedHosts(rest: marketDataBaseURL, stream: streamBaseURL, sandbox: sandbox)
+                        guard let feed = controller.venueFeed(exchange: plan.exchange, symbol: symbol, timeframe: configuration.timeframe, runID: id, hosts: hosts) else { return }
                         do {
                             for try await bar in feed { continuation.yield(.bar(bar, symbol)) }
                         } catch is CancellationError {
