@@ -424,6 +424,7 @@ def test_11_script_paper_run_shows_plots_and_stops(driver, base_url):
     stepped on live bars, its plots drawn over the price chart, stopped from the controls."""
     driver.get(base_url + "/ui")
     wait_for_form(driver)
+    driver.get_log("browser")  # start clean: test 10's refused live start logged its 422
     if get_json(base_url, "/api/v1/status")["status"] in ("starting", "running", "stopping"):
         driver.find_element(By.ID, "btn-stop").click()
         wait_status(driver, ("stopped", "completed", "failed"), timeout=60)
