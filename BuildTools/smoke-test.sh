@@ -12,7 +12,7 @@ fail() { echo "smoke: FAIL: $*" >&2; exit 1; }
 unexpected=$(ldd "$binary" | awk '{print $1}' | grep -vE '^(linux-vdso\.so|libc\.so|libm\.so|libpthread\.so|libdl\.so|librt\.so|/lib64/ld-linux|ld-linux)' || true)
 [[ -z "$unexpected" ]] || fail "unexpected dynamic libraries: $unexpected"
 size=$(stat -c %s "$binary")
-(( size <= 30 * 1024 * 1024 )) || fail "binary is $size bytes, over 30 MB"
+(( size <= 34 * 1024 * 1024 )) || fail "binary is $size bytes, over 34 MiB"
 
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
