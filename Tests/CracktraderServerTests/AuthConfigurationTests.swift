@@ -39,12 +39,14 @@ struct AuthConfigurationTests {
     func buildRefuses() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
-        let configuration = ServerConfiguration(host: "0.0.0.0", port: 0, dataDirectory: directory.path + "/data", logLevel: .critical)
+        // A documentation address (TEST-NET-1), never 0.0.0.0: even if the refusal regressed,
+        // nothing could listen on every interface.
+        let configuration = ServerConfiguration(host: "192.0.2.1", port: 0, dataDirectory: directory.path + "/data", logLevel: .critical)
         do {
             _ = try await buildApplication(configuration: configuration)
-            Issue.record("buildApplication accepted 0.0.0.0 without a token")
+            Issue.record("buildApplication accepted 192.0.2.1 without a token")
         } catch let error as ConfigurationError {
-            #expect(error.description == Self.refusal)
+            #expect(error.description == Self.refusal.replacingOccurrences(of: "0.0.0.0", with: "192.0.2.1"))
         }
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"))
     }
