@@ -117,7 +117,7 @@ let package = Package(
         .target(
             name: "Sweep",
             dependencies: [
-                "TradingCore", "MarketData", "DataAccess", "Storage",
+                "TradingCore", "MarketData", "DataAccess", "Storage", "PineScript",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
@@ -165,6 +165,7 @@ let package = Package(
                 "ExchangeHistory",
                 "Execution",
                 "PineScript",
+                "Sweep",
                 "WebUIAssets",
                 "WebMediaTypes",
                 "CZlib",
@@ -265,7 +266,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SweepTests",
-            dependencies: ["Sweep", "TradingCore", "MarketData"],
+            dependencies: ["Sweep", "TradingCore", "MarketData", "PineScript"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

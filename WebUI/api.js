@@ -126,6 +126,12 @@ export const api = {
   scriptVersions: (name, o) => request('GET', `/scripts/${id(name)}/versions`, undefined, o),
   scriptVersion: (name, version, o) => request('GET', `/scripts/${id(name)}/versions/${version}`, undefined, o),
   checkScript: (source, o) => request('POST', '/scripts/check', { source }, o),
+  sweeps: (limit, offset, o) => request('GET', `/sweeps?${q({ limit, offset })}`, undefined, o),
+  sweep: (sweepId, params, o) => request('GET', `/sweeps/${id(sweepId)}?${q(params ?? {})}`, undefined, o),
+  // A new Idempotency-Key per click, as for runs: a retried request starts no second sweep.
+  startSweep: (body, o) => request('POST', '/sweeps', body, { idempotencyKey: newIdempotencyKey(), ...o }),
+  stopSweep: (sweepId, o) => request('POST', `/sweeps/${id(sweepId)}/stop`, undefined, o),
+  deleteSweep: (sweepId, o) => request('DELETE', `/sweeps/${id(sweepId)}`, undefined, o),
 };
 
 /** Where a script run's TradingView trade list downloads from. */

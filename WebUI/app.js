@@ -22,6 +22,8 @@ import { createVenuePanel } from './views/venuePanel.js';
 import { createPriceChart } from './charts/priceChart.js';
 import { createEquityChart } from './charts/equityChart.js';
 import { drawCompare } from './charts/compareChart.js';
+import { createTabs } from './views/tabs.js';
+import { createSweeps } from './sweeps.js';
 
 const HEALTH_INTERVAL = 10000;
 const LIVE_CANDLE_INTERVAL = 5000;
@@ -123,6 +125,28 @@ const runForm = createRunForm($('#run-form'), {
 
 controlEls.startForm = runForm.submitButton;
 subscribeViews();
+
+// ---- sweeps tab -------------------------------------------------------------------------------
+
+const sweeps = createSweeps({
+  dialog, announce, skipValidation,
+  // "Open as a run": the cell becomes an ordinary backtest, shown in the Runs tab.
+  onOpenAsRun: async (body) => {
+    tabs.select('runs');
+    $('#status-title').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    await startRun('backtest', body);
+  },
+});
+let sweepsStarted = false;
+function startSweeps() {
+  if (sweepsStarted) return;
+  sweepsStarted = true;
+  sweeps.start();
+}
+const tabs = createTabs([
+  { name: 'runs', tab: $('#tab-runs'), panel: $('#runs-view') },
+  { name: 'sweeps', tab: $('#tab-sweeps'), panel: $('#sweeps-view') },
+], { onChange: (name) => { if (name === 'sweeps') startSweeps(); } });
 
 const history = createHistory($('#history'), {
   onOpen: openRun,
@@ -270,6 +294,10 @@ function onStreamMessage(message) {
       if (!historyDoc) equityChart.append(payload);
       break;
     }
+    case 'sweep_update':
+      startSweeps();
+      sweeps.onUpdate(payload);
+      break;
     case 'error':
       banner.show({ code: payload?.code ?? 'STREAM_ERROR', message: payload?.message ?? 'The server reported an error' });
       break;
@@ -408,6 +436,7 @@ async function loadCapabilities() {
   try {
     const [strategies, exchanges] = await Promise.all([api.strategies(), api.exchanges()]);
     runForm.setCapabilities(list(strategies?.strategies), list(exchanges?.exchanges));
+    sweeps.setCapabilities(list(strategies?.strategies), list(exchanges?.exchanges));
     store.set({ capabilitiesLoaded: true });
   } catch {
     if (!authScreen.shown) setTimeout(loadCapabilities, 5000);
@@ -432,7 +461,7 @@ function start() {
   timers.push(setInterval(pollHealth, HEALTH_INTERVAL));
   loadCapabilities();
   api.status().then(onStatus).catch(() => {});
-  statusStream = createStatusStream({ onMessage: onStreamMessage, onState: (conn) => store.set({ conn }) });
+  statusStream = createStatusStream({ onMessage: onStreamMessage, onState: (conn) => store.set({ conn }), onPoll: () => { if (sweepsStarted) sweeps.onPoll(); } });
   refreshHistory();
   renderResults(null);
 }

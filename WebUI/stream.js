@@ -10,8 +10,10 @@ const STALE_AFTER = 40000; // heartbeats arrive every 15 s
 /**
  * `onMessage({type, payload, timestamp})` gets every stream message (polled statuses arrive as
  * type `status`); `onState(state)` gets `connecting` | `connected` | `reconnecting` | `polling`.
+ * `onPoll()` is called on every poll while the socket is down, for views that poll more than
+ * `/status` (sweeps) to catch up on what the stream would have pushed.
  */
-export function createStatusStream({ onMessage, onState, path = '/api/v1/ws/status' }) {
+export function createStatusStream({ onMessage, onState, onPoll, path = '/api/v1/ws/status' }) {
   let socket = null;
   let attempt = 0;
   let reconnectTimer = 0;
@@ -73,6 +75,7 @@ export function createStatusStream({ onMessage, onState, path = '/api/v1/ws/stat
   }
 
   async function poll() {
+    if (!socket || socket.readyState !== WebSocket.OPEN) onPoll?.();
     try {
       const status = await api.status({ quiet: true });
       if (!socket || socket.readyState !== WebSocket.OPEN) {

@@ -27,6 +27,11 @@ public func buildApplication(
     if !interrupted.isEmpty {
         logger.warning("runs interrupted by the previous shutdown marked failed", metadata: ["run_ids": "\(interrupted)"])
     }
+    // Sweeps the previous process was running died with it too; their results were never stored.
+    let interruptedSweeps = try await database.sweeps.markInterrupted()
+    if !interruptedSweeps.isEmpty {
+        logger.warning("sweeps interrupted by the previous shutdown marked interrupted", metadata: ["sweep_ids": "\(interruptedSweeps)"])
+    }
     let resolver = configuration.runner.makeDataResolver?(database.candles) ?? DataResolver(store: database.candles)
     let hub = StatusHub()
     let controller = RunController(
@@ -56,6 +61,8 @@ public func buildApplication(
     try RunRoutes(controller: controller, health: health, scripts: scripts).register(on: &routes)
     try CatalogRoutes(resolver: resolver, options: configuration.runner, scripts: scripts).register(on: &routes)
     try ScriptRoutes(library: scripts, runs: database.runs, now: configuration.runner.now).register(on: &routes)
+    let sweeps = SweepController(store: database.sweeps, resolver: resolver, hub: hub, options: configuration.runner, logger: logger)
+    try SweepRoutes(controller: sweeps, idempotency: database.idempotency).register(on: &routes)
     try routes.add(.get, "/metrics") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

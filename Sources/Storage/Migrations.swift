@@ -11,7 +11,7 @@ struct Migration: Sendable {
 
 /// The schema history of `cracktrader.sqlite`. See `docs/storage.md` for the tables.
 enum Migrations {
-    static let all: [Migration] = [initialSchema, orderJournal, scripts, reconciliations, idempotencyKeys]
+    static let all: [Migration] = [initialSchema, orderJournal, scripts, reconciliations, idempotencyKeys, sweeps]
 
     /// The newest schema version this build knows.
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -65,6 +65,7 @@ public struct CellResult: Sendable, Hashable {
     /// backtest` (`BacktestEngine.run`, then `PerformanceMetrics(output:)`, which is what
     /// `runBacktest` puts in the report's `performance_metrics`).
     public static func run(_ cell: SweepCell, config: SweepConfig, timeframe: Timeframe, bars: [Bar]) -> CellResult {
+        if let script = config.script { return runScript(cell, script: script, config: config, timeframe: timeframe, bars: bars) }
         var object = cell.planJSON.objectValue!
         let configuration = config.backtestConfiguration(parameters: cell.parameters, symbol: cell.symbol, timeframe: timeframe)
         do {
@@ -84,8 +85,34 @@ public struct CellResult: Sendable, Hashable {
         return try! CellResult(json: .object(object))
     }
 
-    /// `performance_metrics` exactly as `/results` encodes it, in canonical form.
+    /// `performance_metrics` exactly as `/results` encodes it, in canonical form — the value that
+    /// parsing `JSONEncoder`'s text of the metrics gives, built directly (no encoder per cell):
+    /// non-finite or undefined as `null`; a double `JSONEncoder` prints without fraction or
+    /// exponent (`2.0` → `2`, `-0.0` → `-0`) reads back as an integer.
     static func metricsJSON(_ metrics: PerformanceMetrics) -> JSONValue {
+        func number(_ value: Double?) -> JSONValue {
+            guard let value, value.isFinite else { return .null }
+            let text = value.description
+            if text.hasSuffix(".0"), !text.contains("e") { return .int(Int(value)) }
+            return .double(value)
+        }
+        return .object([
+            "total_return": number(metrics.totalReturn), "final_value": number(metrics.finalValue),
+            "cagr": number(metrics.cagr), "sharpe_ratio": number(metrics.sharpeRatio),
+            "sortino_ratio": number(metrics.sortinoRatio), "max_drawdown": number(metrics.maxDrawdown),
+            "max_drawdown_duration": .int(metrics.maxDrawdownDuration), "calmar_ratio": number(metrics.calmarRatio),
+            "total_trades": .int(metrics.totalTrades), "open_trades": .int(metrics.openTrades),
+            "winning_trades": .int(metrics.winningTrades), "losing_trades": .int(metrics.losingTrades),
+            "win_rate": number(metrics.winRate), "profit_factor": number(metrics.profitFactor),
+            "avg_win": number(metrics.avgWin), "avg_loss": number(metrics.avgLoss),
+            "expectancy": number(metrics.expectancy), "best_trade": number(metrics.bestTrade),
+            "worst_trade": number(metrics.worstTrade), "exposure": number(metrics.exposure),
+            "total_fees": number(metrics.totalFees),
+        ])
+    }
+
+    /// The previous construction (encode, then parse), kept for the test that pins the two equal.
+    static func metricsJSONThroughEncoder(_ metrics: PerformanceMetrics) -> JSONValue {
         let encoder = JSONEncoder()
         guard let data = try? encoder.encode(metrics), let value = try? JSONValue.parse(Array(data)) else { return .null }
         return value

@@ -43,7 +43,7 @@ public struct SweepCell: Sendable, Hashable {
         self.fold = fold
         var identity: [String: JSONValue] = [
             "strategy": .string(config.strategy),
-            "strategy_version": .string(SweepIdentity.strategyVersion(config.strategy)),
+            "strategy_version": .string(config.strategyVersion),
             "engine_version": .string(SweepIdentity.engineVersion),
             "parameters": SweepCell.parametersJSON(parameters),
             "symbol": .string(symbol.description),

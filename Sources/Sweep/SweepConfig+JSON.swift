@@ -44,6 +44,7 @@ extension SweepConfig {
                 object["data_dir"] = .string(dataDirectory)
             }
         }
+        if let script { addScript(script, to: &object, includingData: includingData) }
         return .object(object)
     }
 

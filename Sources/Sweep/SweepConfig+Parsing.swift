@@ -4,7 +4,7 @@ import TradingCore
 extension SweepConfig {
     /// Top-level keys a config may have; anything else is a typo and an error.
     static let knownKeys: Set<String> = [
-        "strategy", "symbols", "timeframe", "data", "exchange", "data_dir", "start", "end", "initial_cash",
+        "strategy", "script", "symbols", "timeframe", "data", "exchange", "data_dir", "start", "end", "initial_cash",
         "commission", "slippage_bps", "fill_at", "parameters", "constraints", "search", "objective",
         "min_trades", "max_drawdown", "walk_forward", "top",
     ]
@@ -20,11 +20,15 @@ extension SweepConfig {
         let root = firstByte == UInt8(ascii: "{")
             ? try ConfigNode.parseJSON(bytes, file: file)
             : try YAMLConfigReader.parse(bytes, file: file)
-        return try SweepConfig(node: root, file: file, baseDirectory: baseDirectory)
+        return try SweepConfig(node: root, file: file, baseDirectory: baseDirectory, readingFiles: true)
     }
 
     /// Validates a parsed node tree. Every error names the field and its line.
-    public init(node root: ConfigNode, file: String? = nil, baseDirectory: String? = nil) throws(SweepError) {
+    ///
+    /// - Parameter readingFiles: whether a `script` path may be read (a config file, `parse`);
+    ///   otherwise only an inline `{"source"}` script is accepted (plans, and the HTTP API, which
+    ///   must never read files of the server's choosing from a request).
+    public init(node root: ConfigNode, file: String? = nil, baseDirectory: String? = nil, readingFiles: Bool = false) throws(SweepError) {
         let reader = FieldReader(file: file)
         guard case .object(let members) = root.value else {
             throw SweepError.config(nil, "the config must be an object (a mapping of keys to values)", line: root.line, file: file)
@@ -33,14 +37,22 @@ extension SweepConfig {
             throw reader.fail(member.key, member.node, "unknown field; known fields: \(Self.knownKeys.sorted().joined(separator: ", "))")
         }
 
-        // Strategy and its schema.
-        let strategyNode = try reader.require(root, "strategy")
-        let strategyName = try reader.string(strategyNode, "strategy")
-        let strategyType: any Strategy.Type
-        do {
-            strategyType = try StrategyRegistry.strategyType(named: strategyName)
-        } catch {
-            throw reader.fail("strategy", strategyNode, error.message)
+        // Strategy (a built-in, or a Pine script: SweepConfig+Script.swift) and its schema.
+        let script = try reader.script(root, baseDirectory: baseDirectory, readingFiles: readingFiles)
+        self.script = script
+        let strategyName: String
+        let strategyType: (any Strategy.Type)?
+        if let script {
+            strategyName = script.title
+            strategyType = nil
+        } else {
+            let strategyNode = try reader.require(root, "strategy")
+            strategyName = try reader.string(strategyNode, "strategy")
+            do {
+                strategyType = try StrategyRegistry.strategyType(named: strategyName)
+            } catch {
+                throw reader.fail("strategy", strategyNode, error.message)
+            }
         }
         strategy = strategyName
 
@@ -114,21 +126,28 @@ extension SweepConfig {
         } else {
             fillAt = .nextOpen
         }
-        do {
+        if let script {
+            try reader.checkScriptSettings(root, script: script)
+            initialCash = script.initialCapital
+        } else { do {
             try BacktestConfiguration(strategyName: strategyName, symbols: symbolList, timeframe: .oneHour, initialCash: initialCash,
                                       commission: commission, slippageBps: slippageBps, fillAt: fillAt).validate()
         } catch {
             let field: String
             if case .text(let name)? = error.details["field"] { field = name } else { field = "config" }
             throw reader.fail(field, root[field] ?? root, error.message)
-        }
+        } }
 
         // Parameters, checked against the strategy's schema.
-        let schema = strategyType.parameters
+        let schema = strategyType?.parameters ?? []
         var axes: [ParameterAxis] = []
         if let node = root["parameters"] {
             guard case .object(let items) = node.value else { throw reader.fail("parameters", node, "must be a mapping of parameter names to values, lists or {from, to, step}") }
             for item in items {
+                if let script {
+                    axes.append(try reader.scriptAxis(item.key, item.node, script: script, given: axes))
+                    continue
+                }
                 let field = "parameters.\(item.key)"
                 guard let spec = schema.first(where: { $0.name == item.key }) else {
                     throw reader.fail(field, item.node, "\(strategyName) has no parameter '\(item.key)'; its parameters are \(schema.map(\.name).joined(separator: ", "))")

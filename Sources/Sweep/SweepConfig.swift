@@ -102,7 +102,10 @@ public struct SweepConfig: Sendable, Hashable {
         }
     }
 
+    /// The built-in strategy's name; for a script, its `strategy()` title.
     public var strategy: String
+    /// The Pine strategy swept instead of a built-in (`"script"` in the config), or nil.
+    public var script: SweepScript?
     public var symbols: [TradingSymbol]
     /// nil: inferred from the CSV's bar spacing (as `backtest` does); exchanges default to 1h.
     public var timeframe: Timeframe?

@@ -69,17 +69,21 @@ public enum SweepSession {
     /// Reports progress: (stage, cells done, cells in this stage).
     public typealias Progress = @Sendable (Int, Int, Int) -> Void
 
-    public static func run(_ planner: SweepPlanner, jobs: Int, memoryBudget: Int? = nil, progress: Progress? = nil) async throws(SweepError) -> JSONValue {
+    /// - Parameter shouldStop: checked between cells and between stages; once it answers true no
+    ///   further cell starts and the document covers the cells that finished (the server's stop).
+    public static func run(_ planner: SweepPlanner, jobs: Int, memoryBudget: Int? = nil, progress: Progress? = nil,
+                           shouldStop: SweepRunner.StopCheck? = nil) async throws(SweepError) -> JSONValue {
         var history: [CellResult] = []
         var stage = 0
         while true {
+            if let shouldStop, shouldStop() { break }
             let cells = try planner.nextCells(history: history)
             if cells.isEmpty { break }
             let workers = try SweepRunner.workers(requested: jobs, data: planner.data, cells: cells, budget: memoryBudget)
             let current = stage
-            history += await SweepRunner.run(cells, config: planner.config, data: planner.data, jobs: workers) { done, total in
+            history += await SweepRunner.run(cells, config: planner.config, data: planner.data, jobs: workers, progress: { done, total in
                 progress?(current, done, total)
-            }
+            }, shouldStop: shouldStop)
             stage += 1
         }
         return try SweepMerger.document(header: planner.header, results: history)

@@ -57,7 +57,7 @@ public struct SweepPlanner: Sendable {
             "config": config.json(includingData: false),
             "timeframe": .string(data.timeframe.rawValue),
             "engine_version": .string(SweepIdentity.engineVersion),
-            "strategy_version": .string(SweepIdentity.strategyVersion(config.strategy)),
+            "strategy_version": .string(config.strategyVersion),
         ]
         if let folds { object["walk_forward"] = folds.json }
         return .object(object)

@@ -8,10 +8,14 @@ import TradingCore
 public enum SweepRunner {
     /// Called from worker threads with (cells done, cells total).
     public typealias Progress = @Sendable (Int, Int) -> Void
+    /// Asked by each worker before it takes the next cell; true stops the run between cells.
+    public typealias StopCheck = @Sendable () -> Bool
 
-    /// Runs `cells` and returns their results in the same order.
+    /// Runs `cells` and returns their results in the same order. With `shouldStop`, workers stop
+    /// taking cells once it answers true: the result then holds only the cells that finished
+    /// (still in `cells` order); without it every cell runs.
     public static func run(_ cells: [SweepCell], config: SweepConfig, data: SweepDataSet, jobs: Int,
-                           progress: Progress? = nil) -> [CellResult] {
+                           progress: Progress? = nil, shouldStop: StopCheck? = nil) -> [CellResult] {
         guard !cells.isEmpty else { return [] }
         struct SliceKey: Hashable { let symbol: TradingSymbol; let window: SweepWindow }
         var slices: [SliceKey: [Bar]] = [:]
@@ -26,6 +30,7 @@ public enum SweepRunner {
         let workers = max(1, min(jobs, cells.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
+                if let shouldStop, shouldStop() { return }
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard index < cells.count else { return }
                 let cell = cells[index]
@@ -36,15 +41,15 @@ public enum SweepRunner {
                 progress?(finished, cells.count)
             }
         }
-        return results.withLock { $0.map { $0! } }
+        return results.withLock { $0.compactMap { $0 } }
     }
 
     /// `run` on a Dispatch thread, awaited without blocking the cooperative pool.
     public static func run(_ cells: [SweepCell], config: SweepConfig, data: SweepDataSet, jobs: Int,
-                           progress: Progress? = nil) async -> [CellResult] {
+                           progress: Progress? = nil, shouldStop: StopCheck? = nil) async -> [CellResult] {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(returning: run(cells, config: config, data: data, jobs: jobs, progress: progress))
+                continuation.resume(returning: run(cells, config: config, data: data, jobs: jobs, progress: progress, shouldStop: shouldStop))
             }
         }
     }

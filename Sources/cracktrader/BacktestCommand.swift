@@ -117,19 +117,22 @@ struct BacktestCommand: AsyncParsableCommand {
         let configuration = BacktestConfiguration(
             strategyName: strategy, parameters: parameterValues, symbols: symbolList, timeframe: resolvedTimeframe,
             initialCash: cash, commission: commission, slippageBps: slippageBps, fillAt: fillTiming)
+        guard maxPoints >= 0 else { throw ValidationError("--max-points must be 0 (all) or positive") }
+        // `engine_seconds` spans the whole backtest after the data is read: the loop, metrics,
+        // trade and order lists, the results document and (with --json) its encoding.
         let clock = ContinuousClock()
         let started = clock.now
-        guard maxPoints >= 0 else { throw ValidationError("--max-points must be 0 (all) or positive") }
         // Metrics always use every bar; only the curve printed in the document is thinned.
         let result = try runBacktest(configuration: configuration, bars: bars, equityCurveLimit: maxPoints == 0 ? nil : maxPoints)
+        let members = json ? result.report.jsonMembers(pretty: true) : []
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 
         if json {
             let document = CLIResultsDocument(
-                report: result.report,
+                members: members,
                 stats: noStats ? nil : .init(bars_processed: result.report.barsProcessed, engine_seconds: seconds))
-            writeLine(String(decoding: try document.jsonBytes(), as: UTF8.self), to: STDOUT_FILENO)
+            document.write(to: STDOUT_FILENO)
         } else {
             writeLine(MetricsTable.render(report: result.report, engineSeconds: seconds), to: STDOUT_FILENO)
         }

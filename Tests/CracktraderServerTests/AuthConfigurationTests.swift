@@ -175,4 +175,21 @@ struct AuthConfigurationTests {
         #expect(authenticator.redeemLoginCode(codes[0]) == nil)
         #expect(Set(codes).count == codes.count)
     }
+
+    @Test("a login code expires after its lifetime; the token keeps working")
+    func loginCodeExpires() throws {
+        let authenticator = try Authenticator(token: "0123456789abcdef0123", loginCodeLifetime: .seconds(60))
+        let issued = ContinuousClock.now
+        let stale = authenticator.issueLoginCode(now: issued)
+        let fresh = authenticator.issueLoginCode(now: issued)
+        #expect(authenticator.redeemLoginCode(fresh, now: issued + .seconds(59)) != nil)
+        #expect(authenticator.redeemLoginCode(stale, now: issued + .seconds(60)) == nil)
+        // Expiry removed it: it does not come back at an earlier instant either.
+        #expect(authenticator.redeemLoginCode(stale, now: issued) == nil)
+        let late = authenticator.issueLoginCode(now: issued + .seconds(100))
+        let session = try #require(authenticator.redeemLoginCode(late, now: issued + .seconds(159)))
+        #expect(session.count == 64)
+        #expect(authenticator.isToken("0123456789abcdef0123"))
+        #expect(Authenticator.defaultLoginCodeLifetime == .seconds(3_600))
+    }
 }

@@ -125,6 +125,51 @@ struct BinanceAdapterTests {
         }
     }
 
+    /// An Ed25519 key as Binance's key generator writes it (PKCS#8 PEM), from a fixed seed.
+    static func ed25519PEM(seed: [UInt8]) -> String {
+        let prefix: [UInt8] = [0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]
+        return "-----BEGIN PRIVATE KEY-----\n" + Data(prefix + seed).base64EncodedString() + "\n-----END PRIVATE KEY-----\n"
+    }
+
+    @Test("an Ed25519 key (PKCS#8 PEM) signs REST and the WebSocket API subscription with base64 Ed25519 the venue verifies")
+    func ed25519Key() async throws {
+        let seed = (0..<32).map { UInt8(($0 * 7 + 3) % 256) }
+        let key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+        let server = BinanceTestServer(ed25519PublicKey: key.publicKey)
+        try await withVenue(server, secret: Self.ed25519PEM(seed: seed)) { server, adapter in
+            // prepare made a signed GET (account); now a signed POST and the private stream.
+            let order = try await adapter.place(VenueOrderRequest(
+                clientOrderId: "cted1", symbol: Self.btc, side: .buy, type: .limit, quantity: 0.001, limitPrice: 29000))
+            #expect(order.clientOrderId == "cted1")
+            #expect(order.status == .accepted)
+            let post = try #require(server.requests("POST", "/api/v3/order").first)
+            let signature = try #require(post.parameters["signature"])
+            #expect(signature.count == 88 && signature.hasSuffix("=="))  // 64 bytes in base64
+            // Sent percent-encoded: a raw '+', '/' or '=' never reaches the body.
+            let rawSignature = try #require(post.rawBody.split(separator: "&").last { $0.hasPrefix("signature=") })
+            #expect(!rawSignature.dropFirst("signature=".count).contains { "+/=".contains($0) })
+            let updates = try #require(adapter.orderUpdates())
+            let collector = Collector(updates)
+            defer { collector.cancel() }
+            #expect(await eventually { server.streamSubscriptionCount == 1 })
+        }
+        // The same venue refuses an HMAC signature made with the PEM text as a secret.
+        let hmacOnly = BinanceSigner(hmacSecret: Self.ed25519PEM(seed: seed))
+        #expect(hmacOnly.signature(payload: "a=1").count == 64)
+    }
+
+    @Test("a PEM secret that is not an Ed25519 key is refused locally with a clear reason, never sent as HMAC")
+    func rsaPEMRefused() async throws {
+        let rsaLike = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n"
+        #expect(BinanceSigner.make(secret: rsaLike) == nil)
+        try await withVenue(secret: rsaLike, prepare: false) { server, adapter in
+            let error = try #require(await failure { () async throws(ExecutionError) in try await adapter.prepare(symbols: [Self.btc]) })
+            #expect(error.kind == .authenticationFailed)
+            #expect(error.message == "binance: the secret is a PEM key that is not Ed25519 (use an HMAC or an Ed25519 API key)")
+            #expect(server.requests("GET", "/api/v3/account").isEmpty)
+        }
+    }
+
     @Test("an unknown API key fails prepare with authenticationFailed (-2015), without echoing the key")
     func unknownKey() async throws {
         let wrongKey = "unknownKeyUnknownKeyUnknownKeyUnknownKeyUnknownKeyUnknownKey0123"

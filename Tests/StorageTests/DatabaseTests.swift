@@ -11,17 +11,17 @@ struct DatabaseTests {
             #expect(FileManager.default.fileExists(atPath: directory.databasePath))
             #expect(database.journalMode == "wal")
             #expect(try await database.schemaVersion() == Migrations.latestVersion)
-            #expect(Migrations.latestVersion == 5)
+            #expect(Migrations.latestVersion == 6)
             let applied = try await database.appliedMigrations()
-            #expect(applied.map(\.version) == [1, 2, 3, 4, 5])
+            #expect(applied.map(\.version) == [1, 2, 3, 4, 5, 6])
             #expect(applied.map(\.name) == [
                 Migrations.initialSchema.name, Migrations.orderJournal.name, Migrations.scripts.name, Migrations.reconciliations.name,
-                Migrations.idempotencyKeys.name,
+                Migrations.idempotencyKeys.name, Migrations.sweeps.name,
             ])
             let tables = try await database.strings("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             #expect(tables == [
                 "candle_chunks", "candle_series", "idempotency_keys", "run_equity", "run_fills", "run_orders", "run_plots", "run_reconciliations", "run_results",
-                "run_scripts", "run_trades", "runs", "schema_migrations", "script_versions", "scripts",
+                "run_scripts", "run_trades", "runs", "schema_migrations", "script_versions", "scripts", "sweep_cells", "sweeps",
             ])
             var pragmas: [Int] = []
             for pragma in ["foreign_keys", "synchronous", "busy_timeout"] {

@@ -26,6 +26,8 @@ for _ in $(seq 1 100); do
 done
 
 export CRACKTRADER_URL="http://127.0.0.1:$port"
+# test_auth.py starts (and restarts) its own server with a token from the same binary.
+export CRACKTRADER_BINARY="$binary"
 export CRACKTRADER_ARTIFACTS="${CRACKTRADER_ARTIFACTS:-$PWD/artifacts}"
 status=0
 python3 -m pytest -q Tests/e2e || status=$?

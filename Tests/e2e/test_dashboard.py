@@ -12,6 +12,7 @@ import urllib.request
 
 import pytest
 from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -446,4 +447,125 @@ def test_11_script_paper_run_shows_plots_and_stops(driver, base_url):
     assert results["bars_processed"] >= 3
     wait(driver, 20).until(lambda d: d.find_element(By.ID, "price-chart").get_attribute("data-plots") == "2")
     wait(driver, 20, 0.5).until(lambda d: coloured_pixels(d, "#price-chart") > 100)
+    assert_no_console_errors(driver)
+
+
+# ---- Sweeps ------------------------------------------------------------------------------------
+
+SWEEP_START = "2024-01-01"
+SWEEP_END = "2024-02-01"
+
+
+def sweep_cell_order(driver):
+    return [row.get_attribute("data-cell") for row in driver.find_elements(By.CSS_SELECTOR, "#sweep-cells-table tbody tr")]
+
+
+def test_12_sweep_grid_progress_table_heatmap_and_open_as_run(driver, base_url):
+    """A small sim MovingAverageCross grid from the Sweeps tab: its progress reaches completion,
+    the cell table is sorted by the server, the heatmap is drawn with its legend, and one cell opens
+    as an ordinary backtest whose results show. The console stays free of errors."""
+    driver.get(base_url + "/ui")
+    wait_for_form(driver)
+    driver.get_log("browser")  # start clean
+    if get_json(base_url, "/api/v1/status")["status"] in ("starting", "running", "stopping"):
+        driver.find_element(By.ID, "btn-stop").click()
+        wait_status(driver, ("stopped", "completed", "failed"), timeout=60)
+    driver.find_element(By.ID, "tab-sweeps").click()
+    wait(driver).until(lambda d: d.find_element(By.ID, "sweeps-view").is_displayed())
+    assert not driver.find_element(By.ID, "runs-view").is_displayed()
+    assert driver.current_url.endswith("#sweeps")
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#sw-strategy option"))
+
+    # The form: fast_period 5, 10, 15 (range) × slow_period 20, 30 (list) = 6 points on one symbol.
+    Select(driver.find_element(By.ID, "sw-strategy")).select_by_value("MovingAverageCross")
+    Select(driver.find_element(By.ID, "sw-exchange")).select_by_value("sim")
+    for button in driver.find_elements(By.CSS_SELECTOR, "#sweep-form .chip-remove"):
+        button.click()
+    driver.find_element(By.ID, "sw-symbols").send_keys("BTC/USDT", Keys.ENTER)
+    Select(driver.find_element(By.ID, "sw-timeframe")).select_by_value("1h")
+    set_value(driver, "sw-start", SWEEP_START)
+    set_value(driver, "sw-end", SWEEP_END)
+    Select(driver.find_element(By.ID, "sp-fast_period-mode")).select_by_value("range")
+    for key, value in (("from", "5"), ("to", "15"), ("step", "5")):
+        box = driver.find_element(By.ID, f"sp-fast_period-{key}")
+        box.clear()
+        box.send_keys(value)
+    Select(driver.find_element(By.ID, "sp-slow_period-mode")).select_by_value("list")
+    driver.find_element(By.ID, "sp-slow_period-list").send_keys("20, 30")
+    driver.find_element(By.ID, "sw-constraints").send_keys("fast_period < slow_period")
+    Select(driver.find_element(By.ID, "sw-method")).select_by_value("grid")
+    Select(driver.find_element(By.ID, "sw-objective")).select_by_value("total_return")
+    name = f"e2e grid {int(time.time()) % 100000}"
+    driver.find_element(By.ID, "sw-name").send_keys(name)
+    wait(driver, 5).until(lambda d: d.find_element(By.ID, "sw-points").text.startswith("6 grid points"))
+    driver.find_element(By.ID, "sw-submit").click()
+
+    # Progress, from the stream, to completion.
+    wait(driver, 15).until(lambda d: name in d.find_element(By.ID, "sweep-progress-title").text)
+    try:
+        wait(driver, 180, 0.25).until(lambda d: d.find_element(By.ID, "sweep-status").text.strip() == "completed")
+    except TimeoutException:
+        raise AssertionError(f"sweep status stayed {text(driver, '#sweep-status')!r}: {text(driver, '#sweep-progress-text')}; "
+                             f"banner: {driver.find_element(By.ID, 'banner').text!r}")
+    assert text(driver, "#sweep-progress-text").startswith("6 / 6 cells (100%)")
+    assert driver.find_element(By.ID, "sweep-progress-bar").get_attribute("value") == "6"
+    listed = get_json(base_url, "/api/v1/sweeps?limit=20&offset=0")["sweeps"]
+    sweep = next(s for s in listed if s.get("name") == name)
+    sweep_id = sweep["sweep_id"]
+    assert sweep["status"] == "completed" and sweep["summary"]["cells"] == 6
+    wait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#sweeps-table tr[data-sweep='{sweep_id}']"))
+
+    # The cell table follows the server's order; sorting asks the server again.
+    wait(driver, 20).until(lambda d: len(sweep_cell_order(d)) == 6)
+    assert text(driver, "#sweep-cells-info") == "1\u20136 of 6"
+    driver.find_element(By.CSS_SELECTOR, "#sweep-cells-table button.sort[data-key='objective']").click()
+    by_objective = [c["id"] for c in get_json(base_url, f"/api/v1/sweeps/{sweep_id}?limit=25&offset=0&sort=objective&order=desc")["cells"]]
+    wait(driver, 10).until(lambda d: sweep_cell_order(d) == by_objective)
+    header = driver.find_element(By.CSS_SELECTOR, "#sweep-cells-table button.sort[data-key='objective']").find_element(By.XPATH, "..")
+    assert header.get_attribute("aria-sort") == "descending"
+    driver.find_element(By.CSS_SELECTOR, "#sweep-cells-table button.sort[data-key='objective']").click()
+    ascending = [c["id"] for c in get_json(base_url, f"/api/v1/sweeps/{sweep_id}?limit=25&offset=0&sort=objective&order=asc")["cells"]]
+    wait(driver, 10).until(lambda d: sweep_cell_order(d) == ascending)
+    driver.find_element(By.CSS_SELECTOR, "#sweep-cells-table button.sort[data-key='objective']").click()
+    wait(driver, 10).until(lambda d: sweep_cell_order(d) == by_objective)
+
+    # The heatmap: fast_period × slow_period, coloured by total_return, with its legend.
+    detail = get_json(base_url, f"/api/v1/sweeps/{sweep_id}?limit=100&offset=0&sort=id&order=asc")
+    objectives = [c["objective"] for c in detail["cells"] if c["status"] == "ok" and c["objective"] is not None]
+    assert objectives, "the sweep has scored cells"
+    wait(driver, 20).until(lambda d: d.find_element(By.ID, "sweep-heatmap").get_attribute("data-cells") == str(len(objectives)))
+    assert Select(driver.find_element(By.ID, "sweep-hm-x")).first_selected_option.get_attribute("value") == "fast_period"
+    assert Select(driver.find_element(By.ID, "sweep-hm-y")).first_selected_option.get_attribute("value") == "slow_period"
+    driver.execute_script("document.getElementById('sweep-heatmap').scrollIntoView({block: 'center'})")
+    wait(driver, 10, 0.25).until(lambda d: coloured_pixels(d, "#sweep-heatmap") > 400)
+    assert text(driver, "#sweep-heatmap-legend .heatmap-legend-title") == "total_return, best over the other parameters:"
+    shown_min, _ = parse_number(text(driver, "#sweep-heatmap-legend .heatmap-legend-min"))
+    shown_max, _ = parse_number(text(driver, "#sweep-heatmap-legend .heatmap-legend-max"))
+    assert abs(shown_min - min(objectives)) <= 5e-5 and abs(shown_max - max(objectives)) <= 5e-5, (shown_min, shown_max, objectives)
+    canvas = driver.find_element(By.CSS_SELECTOR, "#sweep-heatmap canvas")
+    ActionChains(driver).move_to_element(canvas).perform()
+    tooltip = driver.find_element(By.CSS_SELECTOR, "#sweep-heatmap .chart-tooltip")
+    wait(driver, 5).until(lambda d: tooltip.is_displayed())
+    assert "fast_period = " in tooltip.text and "slow_period = " in tooltip.text and "total_return: " in tooltip.text
+
+    # Open the best cell as a run: a backtest of the same point, shown in the Runs tab.
+    best = next(c for c in detail["cells"] if c["id"] == by_objective[0])
+    previous_run = driver.execute_script("return document.getElementById('card-run-id').textContent.trim()")
+    driver.find_element(By.CSS_SELECTOR, f"#sweep-cells-table tr[data-cell='{best['id']}'] .actions button").click()
+    wait(driver, 10).until(lambda d: d.find_element(By.ID, "tab-runs").get_attribute("aria-selected") == "true")
+    assert driver.find_element(By.ID, "runs-view").is_displayed()
+    wait(driver, 30).until(lambda d: d.find_element(By.ID, "card-run-id").text.strip() not in ("", DASH, previous_run))
+    wait_status(driver, "completed", timeout=180)
+    results = get_json(base_url, "/api/v1/results")
+    config = results["config"]
+    assert config["strategy_name"] == "MovingAverageCross"
+    for key, value in best["parameters"].items():
+        assert config["strategy_params"][key] == value, key
+    assert config["symbols"] == ["BTC/USDT"]
+    assert config["start_date"].startswith(SWEEP_START) and config["end_date"].startswith(SWEEP_END)
+    assert text(driver, "#card-run-id") == results["run_id"]
+    wait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#metrics-table tr[data-metric='total_return'] td"))
+    assert text(driver, "#metrics-table tr[data-metric='total_return'] td") == en_us(results["performance_metrics"]["total_return"] * 100, 2) + "%"
+    # The same point over the same window: the run reproduces the cell.
+    assert abs(results["performance_metrics"]["total_return"] - best["performance_metrics"]["total_return"]) <= 1e-9
     assert_no_console_errors(driver)

@@ -17,6 +17,9 @@ public final class Authenticator: Sendable {
     public static let maximumSessions = 1_000
     /// Login codes not yet used; issuing more drops the oldest.
     public static let maximumLoginCodes = 16
+    /// How long a printed login URL stays good. Its line may sit in a log or a terminal
+    /// scrollback long after start-up; past this the token (`POST /ui/login`) still works.
+    public static let defaultLoginCodeLifetime: Duration = .seconds(3_600)
     /// Random bytes per session id and login code (256 bits).
     static let secretBytes = 32
 
@@ -25,11 +28,17 @@ public final class Authenticator: Sendable {
     /// TLS-terminating proxy (`--secure-cookies`).
     public let secureCookies: Bool
     public let sessionLifetime: Duration
+    public let loginCodeLifetime: Duration
     private let state = Mutex(State())
 
     private struct State {
         var sessions: [Session] = []
-        var loginCodes: [[UInt8]] = []
+        var loginCodes: [LoginCode] = []
+    }
+
+    private struct LoginCode {
+        let code: [UInt8]
+        let expires: ContinuousClock.Instant
     }
 
     private struct Session {
@@ -48,13 +57,15 @@ public final class Authenticator: Sendable {
 
     /// - Throws: `ConfigurationError` when `token` is not 16 to 4096 printable ASCII characters
     ///   without spaces (what fits in `Authorization: Bearer …` unchanged).
-    public init(token: String, secureCookies: Bool = false, sessionLifetime: Duration = Authenticator.defaultSessionLifetime)
-        throws(ConfigurationError)
-    {
+    public init(
+        token: String, secureCookies: Bool = false, sessionLifetime: Duration = Authenticator.defaultSessionLifetime,
+        loginCodeLifetime: Duration = Authenticator.defaultLoginCodeLifetime
+    ) throws(ConfigurationError) {
         try Self.validate(token: token)
         self.token = Array(token.utf8)
         self.secureCookies = secureCookies
         self.sessionLifetime = sessionLifetime
+        self.loginCodeLifetime = loginCodeLifetime
     }
 
     public static func validate(token: String) throws(ConfigurationError) {
@@ -112,21 +123,24 @@ public final class Authenticator: Sendable {
 
     // MARK: Login codes and sessions
 
-    /// A new one-time login code (64 hex digits), good for one sign-in at `/ui/login?code=…`.
-    public func issueLoginCode() -> String {
+    /// A new one-time login code (64 hex digits), good for one sign-in at `/ui/login?code=…`
+    /// within `loginCodeLifetime`.
+    public func issueLoginCode(now: ContinuousClock.Instant = .now) -> String {
         let code = Self.randomBytes()
         state.withLock { state in
-            state.loginCodes.append(code)
+            state.loginCodes.removeAll { $0.expires <= now }
+            state.loginCodes.append(LoginCode(code: code, expires: now + loginCodeLifetime))
             if state.loginCodes.count > Self.maximumLoginCodes { state.loginCodes.removeFirst() }
         }
         return Self.hex(code)
     }
 
-    /// Spends a login code: a new session id, or nil when the code is unknown or already used.
+    /// Spends a login code: a new session id, or nil when the code is unknown, expired or already used.
     public func redeemLoginCode(_ code: String, now: ContinuousClock.Instant = .now) -> String? {
         guard let bytes = Self.decodeHex(code) else { return nil }
         let spent = state.withLock { state -> Bool in
-            guard let index = ConstantTime.firstIndex(of: bytes, in: state.loginCodes) else { return false }
+            state.loginCodes.removeAll { $0.expires <= now }
+            guard let index = ConstantTime.firstIndex(of: bytes, in: state.loginCodes.map(\.code)) else { return false }
             state.loginCodes.remove(at: index)
             return true
         }

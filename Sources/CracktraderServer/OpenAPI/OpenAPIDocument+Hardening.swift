@@ -29,7 +29,7 @@ extension OpenAPIDocument {
                     responses.merge(errors([429, 503])) { current, _ in current }
                     operation["responses"] = .object(responses)
                 }
-                if path == "/api/v1/run/backtest" || path == "/api/v1/run/live" {
+                if path == "/api/v1/run/backtest" || path == "/api/v1/run/live" || (path == "/api/v1/sweeps" && method == "post") {
                     var parameters: [JSONValue] = []
                     if case .array(let existing)? = operation["parameters"] { parameters = existing }
                     operation["parameters"] = .array(parameters + [idempotencyKey])

@@ -37,7 +37,7 @@ enum OpenAPIDocument {
         ("RISK_LIMIT_REQUIRED", 422, "mode live without sandbox needs max_order_notional."),
         ("CREDENTIALS_REQUIRED", 422, "A sandbox or live run lacks a credential the venue needs (request or CRACKTRADER_<EXCHANGE>_* environment); details.missing names the fields."),
         ("STORAGE_ERROR", 503, "The database could not record the run."),
-    ] + scriptErrorCodes + venueErrorCodes + hardeningErrorCodes + authErrorCodes
+    ] + scriptErrorCodes + venueErrorCodes + hardeningErrorCodes + authErrorCodes + sweepErrorCodes
 
     /// - Parameter requiresAuthentication: the server runs with a token (see `withAuthentication`).
     static func build(catalog: RouteCatalog, requiresAuthentication: Bool = false) -> ByteBuffer {
@@ -52,8 +52,8 @@ enum OpenAPIDocument {
                         + errorCodes.map { "\($0.code) (\($0.status)): \($0.meaning)" }.joined(separator: " ")),
             ],
             "servers": [["url": "/"]],
-            "paths": .object(withHardeningResponses(paths().merging(scriptPaths()) { current, _ in current }.merging(venuePaths()) { current, _ in current })),
-            "components": ["schemas": .object(withVenueFields(schemas().merging(scriptSchemas()) { current, _ in current }.merging(venueSchemas()) { current, _ in current }))],
+            "paths": .object(withHardeningResponses(paths().merging(scriptPaths()) { current, _ in current }.merging(venuePaths()) { current, _ in current }.merging(sweepPaths()) { current, _ in current })),
+            "components": ["schemas": .object(withVenueFields(schemas().merging(scriptSchemas()) { current, _ in current }.merging(venueSchemas()) { current, _ in current }.merging(sweepSchemas()) { current, _ in current }))],
         ]
         return (try? JSONCoding.encode(withAuthentication(document, required: requiresAuthentication))) ?? ByteBuffer(string: "{}")
     }

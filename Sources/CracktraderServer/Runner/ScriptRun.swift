@@ -145,9 +145,7 @@ struct ScriptRunSpec: Sendable {
                 code: .dataUnavailable, message: "no \(plan.configuration.timeframe) bars for \(symbol) on \(plan.exchange) in the range",
                 details: ["symbol": .text(symbol.description)]))
         }
-        let environment = PineEnvironment(
-            ticker: symbol.base + symbol.quote, minTick: PineMinTick.infer(series), quantityStep: 0.000_001,
-            timeframe: plan.configuration.timeframe, currency: symbol.quote, baseCurrency: symbol.base)
+        let environment = PineEnvironment.backtest(symbol: symbol, timeframe: plan.configuration.timeframe, bars: series)
         let program: PineProgram
         do {
             program = try PineProgram(source: source, inputs: overrides, environment: environment)
@@ -155,23 +153,17 @@ struct ScriptRunSpec: Sendable {
             let first = error.diagnostics.first.map { "\($0.line):\($0.column): \($0.message)" } ?? "unknown error"
             return .failure(TradingError(code: .invalidConfiguration, message: "script '\(name)' does not compile: \(first)"))
         }
-        let capital = program.declaration.kind == .strategy ? program.declaration.properties.initialCapital : plan.configuration.initialCash
-        var values: [Double] = []
-        var cash: [Double] = []
-        values.reserveCapacity(series.count)
-        cash.reserveCapacity(series.count)
-        var stepsInMarket = 0
+        // The account and its metrics are PineScript's `PineBacktestAccount`, shared with sweep
+        // cells of scripts, so a sweep cell reports exactly what `/results` shows.
+        var account = PineBacktestAccount(declaration: program.declaration, indicatorCash: plan.configuration.initialCash, capacity: series.count)
         let result: PineRunResult
         do {
             result = try program.run(bars: series, shouldStop: shouldStop) { snapshot in
-                let strategy = program.declaration.kind == .strategy
-                values.append(strategy ? snapshot.equity : capital)
-                cash.append(strategy ? snapshot.realizedEquity : capital)
-                if snapshot.positionSize != 0 { stepsInMarket += 1 }
+                account.record(snapshot)
                 if (snapshot.barIndex + 1) % 8_192 == 0 {
                     progress(BacktestProgress(
-                        barsProcessed: snapshot.barIndex + 1, totalBars: series.count, cash: cash[cash.count - 1],
-                        value: values[values.count - 1], closedTrades: snapshot.closedTrades))
+                        barsProcessed: snapshot.barIndex + 1, totalBars: series.count, cash: account.cash[account.cash.count - 1],
+                        value: account.values[account.values.count - 1], closedTrades: snapshot.closedTrades))
                 }
             }
         } catch {
@@ -190,8 +182,8 @@ struct ScriptRunSpec: Sendable {
             return .failure(TradingError(code: .invalidData, message: "storage: the script's plots and trades could not be saved (\(failure))"))
         }
         let finished = FinishedRun(
-            scriptRunID: id, plan: plan, outputs: outputs, initialCash: capital, times: times, values: values, cash: cash,
-            stepsInMarket: stepsInMarket, wasStopped: processed < series.count)
+            scriptRunID: id, plan: plan, outputs: outputs, initialCash: account.initialCash, times: times, values: account.values,
+            cash: account.cash, stepsInMarket: account.stepsInMarket, wasStopped: processed < series.count)
         return .success(finished)
     }
 
@@ -390,45 +382,14 @@ extension FinishedRun {
         self.wasStopped = wasStopped
         finalCash = cash.last ?? initialCash
         closedTradeCount = outputs.closedTrades.count
-        let fees = (outputs.closedTrades + outputs.openTrades).reduce(0) { $0 + $1.commission }
-        var metrics = PerformanceMetrics.compute(
-            equity: EquityCurve(timestamps: times, values: values, cash: cash), initialCash: initialCash,
-            timeframe: plan.configuration.timeframe, trades: [], stepsInMarket: stepsInMarket, totalFees: fees)
-        Self.addTradeStatistics(&metrics, closed: outputs.closedTrades, open: outputs.openTrades.count)
+        let metrics = PineBacktestAccount.performanceMetrics(
+            times: times, values: values, cash: cash, initialCash: initialCash, timeframe: plan.configuration.timeframe,
+            stepsInMarket: stepsInMarket, closedTrades: outputs.closedTrades, openTrades: outputs.openTrades)
         summary = StoredRunSummary(
             run_id: id, mode: plan.mode.rawValue, config: plan.config, status: RunStatus.completed.rawValue, start_time: nil,
             end_time: nil, data_start: times.first.map { ISO8601Timestamp.string(fromMilliseconds: $0) },
             data_end: times.last.map { ISO8601Timestamp.string(fromMilliseconds: $0) }, positions: outputs.positions,
             performance_metrics: metrics, final_value: values.last ?? initialCash, error: nil, bars_processed: values.count,
             initial_cash: initialCash)
-    }
-
-    /// The trade figures of `docs/metrics.md`, from TradingView's closed trades (net profit each).
-    static func addTradeStatistics(_ m: inout PerformanceMetrics, closed: [TradingViewTrade], open: Int) {
-        var wins = 0, losses = 0
-        var grossProfit = 0.0, grossLoss = 0.0, total = 0.0
-        var best = -Double.infinity, worst = Double.infinity
-        for trade in closed {
-            total += trade.profit
-            if trade.profit > 0 { wins += 1; grossProfit += trade.profit }
-            if trade.profit < 0 { losses += 1; grossLoss += trade.profit }
-            best = max(best, trade.profit)
-            worst = min(worst, trade.profit)
-        }
-        m.openTrades = open
-        m.totalTrades = closed.count
-        m.winningTrades = wins
-        m.losingTrades = losses
-        if !closed.isEmpty {
-            m.winRate = Double(wins) / Double(closed.count)
-            m.expectancy = total / Double(closed.count)
-            m.bestTrade = best
-            m.worstTrade = worst
-        }
-        if wins > 0 { m.avgWin = grossProfit / Double(wins) }
-        if losses > 0 {
-            m.avgLoss = grossLoss / Double(losses)
-            m.profitFactor = grossProfit / -grossLoss
-        }
     }
 }

@@ -56,7 +56,7 @@ final class ScriptVenueBridge: @unchecked Sendable {
         do throws(PineRuntimeError) {
             try live.step(bar)
         } catch {
-            failure = ScriptPaperRun.runtimeError(name, error, bars: bars + [bar], offset: live.warmUpCount)
+            failure = ScriptLiveSetup.runtimeError(name, error, bars: bars + [bar], offset: live.warmUpCount)
             return nil
         }
         bars.append(bar)
@@ -65,10 +65,8 @@ final class ScriptVenueBridge: @unchecked Sendable {
     }
 
     /// The plots (one value per live bar) and the model's trade list so far.
-    func outputs() -> (tradeListJSON: String, times: [Int64], plots: [StoredPlot]) {
-        let result = live.result
-        let list = ScriptOutputs(result: result, bars: bars, symbol: symbol).tradeList
-        return (RunController.row(list), bars.map(\.openTime), result.plots.map { StoredPlot(title: $0.title, values: $0.values) })
+    func outputs() -> ScriptLiveSetup.Outputs {
+        ScriptLiveSetup.outputs(of: live, bars: bars, symbol: symbol)
     }
 }
 
@@ -83,18 +81,13 @@ extension ScriptVenueBridge {
     ) async -> Result<ScriptVenueBridge, TradingError> {
         let symbol = plan.configuration.symbols[0]
         let timeframe = plan.configuration.timeframe
-        do {
-            try await controller.database.scripts.recordRun(runID: runID, RunScriptRecord(
-                name: script.name, version: script.version, sha256: script.sha256, source: script.source, overlay: script.overlay))
-        } catch {
-            return .failure(TradingError(code: .invalidData, message: "storage: the script run could not be recorded"))
+        if let problem = await ScriptLiveSetup.record(script, runID: runID, controller: controller) {
+            return .failure(TradingError(code: .invalidData, message: problem))
         }
         let warmUp: PineWarmUp
-        do {
-            let probe = try PineProgram(source: script.source, inputs: script.overrides)
-            warmUp = PineWarmUp.of(source: script.source, inputs: probe.inputs)
-        } catch {
-            return .failure(TradingError(code: .invalidConfiguration, message: ScriptPaperRun.compileMessage(script.name, error)))
+        switch ScriptLiveSetup.warmUp(script) {
+        case .success(let value): warmUp = value
+        case .failure(let error): return .failure(error)
         }
         // Venue candles only: the first live bar is the one open now.
         let firstLive = PeriodCalendar.periodStart(containing: WallClock.nowMilliseconds(), timeframe: timeframe)
@@ -104,9 +97,7 @@ extension ScriptVenueBridge {
                 return .failure(TradingError(code: .dataUnavailable, message: "no market data for \(plan.exchange) in this build"))
             }
             let downloader = HistoryDownloader(httpClient: httpClient, venue: venue, baseURL: marketDataBaseURL)
-            let period = timeframe.milliseconds
-            // Calendar timeframes (weeks, months) are not all `period` long: ask for twice as much.
-            let span = (Int64(warmUp.bars) + 2) * period * (period >= 7 * 86_400_000 ? 2 : 1)
+            let span = ScriptLiveSetup.historySpan(bars: warmUp.bars, timeframe: timeframe)
             do {
                 let bars = try await downloader.download(symbol: symbol, timeframe: timeframe, from: max(0, firstLive - span), to: firstLive)
                 history = Array(bars.filter { $0.openTime < firstLive }.suffix(warmUp.bars))
@@ -117,17 +108,14 @@ extension ScriptVenueBridge {
             }
         }
         if stop.isSet { return .failure(TradingError(code: .invalidConfiguration, message: "stopped before the first bar")) }
-        let environment = PineEnvironment(
-            ticker: symbol.base + symbol.quote, minTick: history.isEmpty ? 0.01 : PineMinTick.infer(history), quantityStep: 0.000_001,
-            timeframe: timeframe, currency: symbol.quote, baseCurrency: symbol.base)
+        let environment = ScriptLiveSetup.environment(symbol: symbol, timeframe: timeframe, history: history)
         let name = script.name
         let warmUpBars = history
         let bridge: Result<ScriptVenueBridge, TradingError> = await controller.onEngineQueue {
             let program: PineProgram
-            do throws(PineCompileError) {
-                program = try PineProgram(source: script.source, inputs: script.overrides, environment: environment)
-            } catch {
-                return .failure(TradingError(code: .invalidConfiguration, message: ScriptPaperRun.compileMessage(name, error)))
+            switch ScriptLiveSetup.compile(script, environment: environment) {
+            case .success(let value): program = value
+            case .failure(let error): return .failure(error)
             }
             guard program.declaration.kind == .strategy else {
                 return .failure(TradingError(
@@ -138,7 +126,7 @@ extension ScriptVenueBridge {
                 return .success(ScriptVenueBridge(
                     live: live, name: name, symbol: symbol, lastHistoryOpenTime: warmUpBars.last?.openTime ?? Int64.min))
             } catch {
-                return .failure(ScriptPaperRun.runtimeError(name, error, bars: warmUpBars, offset: 0))
+                return .failure(ScriptLiveSetup.runtimeError(name, error, bars: warmUpBars, offset: 0))
             }
         }
         if case .success = bridge {
@@ -152,13 +140,6 @@ extension ScriptVenueBridge {
     /// Saves the plots and the model's trade list so far (`/results` shows them).
     func save(controller: RunController, runID: String) async -> String? {
         let outputs = await controller.onEngineQueue { self.outputs() }
-        do {
-            try await controller.database.scripts.saveRunOutputs(
-                runID: runID, tradeListJSON: outputs.tradeListJSON, barTimes: outputs.times, plots: outputs.plots)
-            return nil
-        } catch {
-            controller.logger.error("could not save the script's outputs", metadata: ["run_id": "\(runID)", "error": "\(error)"])
-            return "storage: the script's plots and trades could not be saved"
-        }
+        return await ScriptLiveSetup.save(outputs, controller: controller, runID: runID)
     }
 }

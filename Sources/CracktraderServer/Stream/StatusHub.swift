@@ -97,8 +97,9 @@ final class StatusHub: Sendable {
 
     private static func enqueue(_ message: Outgoing, to id: Int, in state: inout State, limit: Int) {
         guard var client = state.clients[id], client.closeReason == nil else { return }
-        if message.type == "status_update", message.status != nil,
-            let last = client.messages.lastIndex(where: { $0.type == "status_update" }),
+        // `sweep_update` (a sweep's progress) is coalesced the same way as `status_update`.
+        if message.type == "status_update" || message.type == "sweep_update", message.status != nil,
+            let last = client.messages.lastIndex(where: { $0.type == message.type }),
             client.messages[last].status == message.status
         {
             // Coalesce progress: a queued update with the same status is superseded. Keep the new

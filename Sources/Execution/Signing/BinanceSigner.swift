@@ -32,6 +32,16 @@ public struct BinanceSigner: Sendable {
         key = .ed25519(try Curve25519.Signing.PrivateKey(rawRepresentation: ed25519Seed))
     }
 
+    /// The signer for `secret` as a user pastes it: an Ed25519 private key in PKCS#8 PEM
+    /// (`-----BEGIN PRIVATE KEY-----`, what Binance's key generator writes) signs with Ed25519;
+    /// anything else is an HMAC secret. Nil for a PEM that is not an Ed25519 key (Binance's RSA
+    /// keys are not supported): signing with it as an HMAC secret would only earn `-1022`.
+    public static func make(secret: String) -> BinanceSigner? {
+        guard secret.contains("-----BEGIN") else { return BinanceSigner(hmacSecret: secret) }
+        guard let seed = Ed25519PEM.seed(pkcs8PEM: secret) else { return nil }
+        return try? BinanceSigner(ed25519Seed: seed)
+    }
+
     /// The `signature` parameter for `payload`.
     public func signature(payload: String) -> String {
         switch key {

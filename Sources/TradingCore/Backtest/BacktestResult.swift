@@ -26,12 +26,36 @@ public func runBacktest(
 ) throws(TradingError) -> BacktestResult {
     var used: [TradingSymbol: [Bar]] = [:]
     for symbol in configuration.symbols { used[symbol] = bars[symbol] }
-    let output = try BacktestEngine.run(
-        configuration: configuration, bars: used, progress: progress, shouldStop: shouldStop, snapshot: snapshot)
+    // The run id hashes every input bar (FNV-1a, byte-serial: about as long as the loop itself on
+    // a long run), and depends only on the inputs — so on long runs it is computed on another
+    // core while the engine runs. Parameters that fail validation skip this: the engine reports
+    // the error exactly as before.
+    let totalBars = used.values.reduce(0) { $0 + $1.count }
+    let early = totalBars >= RunIdentifier.concurrentThreshold
+        ? try? StrategyRegistry.validate(name: configuration.strategyName, parameters: configuration.parameters).values
+        : nil
+    let pending = early.map { values in
+        var resolved = configuration
+        resolved.parameters = values
+        return RunIdentifier.Pending(configuration: resolved, bars: used)
+    }
+    let output: EngineOutput
+    do throws(TradingError) {
+        output = try BacktestEngine.run(
+            configuration: configuration, bars: used, progress: progress, shouldStop: shouldStop, snapshot: snapshot)
+    } catch {
+        _ = pending?.wait()
+        throw error
+    }
     // The report's config carries the resolved parameters (defaults filled in).
     var resolved = configuration
-    resolved.parameters = try StrategyRegistry.validate(name: configuration.strategyName, parameters: configuration.parameters).values
-    let runId = RunIdentifier.make(configuration: resolved, bars: used)
-    let report = BacktestReport(runId: runId, configuration: resolved, output: output, equityCurveLimit: equityCurveLimit)
+    if let early {
+        resolved.parameters = early
+    } else {
+        resolved.parameters = try StrategyRegistry.validate(name: configuration.strategyName, parameters: configuration.parameters).values
+    }
+    let report = BacktestReport(output: output, configuration: resolved, equityCurveLimit: equityCurveLimit) {
+        pending?.wait() ?? RunIdentifier.make(configuration: resolved, bars: used)
+    }
     return BacktestResult(report: report, output: output)
 }

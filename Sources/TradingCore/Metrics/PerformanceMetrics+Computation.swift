@@ -22,23 +22,47 @@ extension PerformanceMetrics {
         m.totalFees = totalFees
         m.exposure = n > 0 ? Double(stepsInMarket) / Double(n) : 0
 
-        // Returns, mean, sample deviation, downside deviation (two passes for accuracy).
-        if n >= 2 {
-            var sum = 0.0
+        // One pass for the sum of returns and the drawdown, a second for the deviations (two
+        // passes for accuracy); each accumulator sees the same operations in the same order as
+        // separate loops would, so the results are bit-identical to them.
+        // Drawdown: the running peak starts at the initial cash.
+        var peak = initialCash
+        var maxDrawdown = 0.0
+        var underwater = 0
+        var longest = 0
+        var sum = 0.0
+        values.withUnsafeBufferPointer { values in
             var previous = initialCash
             for value in values {
                 sum += value / previous - 1
                 previous = value
+                if value >= peak {
+                    peak = value
+                    underwater = 0
+                } else {
+                    underwater += 1
+                    if underwater > longest { longest = underwater }
+                    let drawdown = (peak - value) / peak
+                    if drawdown > maxDrawdown { maxDrawdown = drawdown }
+                }
             }
+        }
+        m.maxDrawdown = maxDrawdown
+        m.maxDrawdownDuration = longest
+
+        // Returns' mean, sample deviation, downside deviation.
+        if n >= 2 {
             let mean = sum / Double(n)
             var squares = 0.0
             var downside = 0.0
-            previous = initialCash
-            for value in values {
-                let r = value / previous - 1
-                squares += (r - mean) * (r - mean)
-                if r < 0 { downside += r * r }
-                previous = value
+            values.withUnsafeBufferPointer { values in
+                var previous = initialCash
+                for value in values {
+                    let r = value / previous - 1
+                    squares += (r - mean) * (r - mean)
+                    if r < 0 { downside += r * r }
+                    previous = value
+                }
             }
             let deviation = (squares / Double(n - 1)).squareRoot()
             let downsideDeviation = (downside / Double(n - 1)).squareRoot()
@@ -46,25 +70,6 @@ extension PerformanceMetrics {
             if deviation > 0 { m.sharpeRatio = finite(mean / deviation * annualisation) }
             if downsideDeviation > 0 { m.sortinoRatio = finite(mean / downsideDeviation * annualisation) }
         }
-
-        // Drawdown: the running peak starts at the initial cash.
-        var peak = initialCash
-        var maxDrawdown = 0.0
-        var underwater = 0
-        var longest = 0
-        for value in values {
-            if value >= peak {
-                peak = value
-                underwater = 0
-            } else {
-                underwater += 1
-                if underwater > longest { longest = underwater }
-                let drawdown = (peak - value) / peak
-                if drawdown > maxDrawdown { maxDrawdown = drawdown }
-            }
-        }
-        m.maxDrawdown = maxDrawdown
-        m.maxDrawdownDuration = longest
 
         // CAGR over the covered span: first open time to the last point's open time + one bar.
         if let first = equity.firstTimestamp, let last = equity.lastTimestamp {

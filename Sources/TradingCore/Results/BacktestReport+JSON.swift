@@ -7,15 +7,9 @@ import Foundation
 extension BacktestReport {
     /// UTF-8 JSON with sorted keys (and unescaped slashes), so equal reports give byte-identical
     /// output. Numbers are never NaN/∞ (such values are written as `null`).
+    /// Written by `jsonMembers(pretty:)` (the same bytes as `JSONEncoder` with those options, faster).
     public func jsonData(pretty: Bool = false) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        do {
-            return Array(try encoder.encode(self))
-        } catch {
-            // Unreachable in practice: every field is finite or null.
-            return Array(#"{"error":"report encoding failed","status":"failed"}"#.utf8)
-        }
+        Self.jsonObject(jsonMembers(pretty: pretty), pretty: pretty)
     }
 
     /// Decodes a document written by `jsonData(pretty:)`.

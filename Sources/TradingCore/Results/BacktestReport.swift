@@ -64,7 +64,14 @@ public struct BacktestReport: Sendable, Hashable, Codable {
     ///   chosen by LTTB (shape-preserving, first and last kept) — the same thinning as
     ///   `GET /api/v1/results`. Metrics always use all points.
     public init(runId: String, configuration: BacktestConfiguration, output: EngineOutput, equityCurveLimit: Int? = nil) {
+        self.init(output: output, configuration: configuration, equityCurveLimit: equityCurveLimit) { runId }
+    }
+
+    /// As `init(runId:configuration:output:equityCurveLimit:)`, with the id asked for last (it may
+    /// still be computing on another core while the rest of the document is built).
+    init(output: EngineOutput, configuration: BacktestConfiguration, equityCurveLimit: Int?, runId: () -> String) {
         let symbols = output.symbols
+        let symbolNames = symbols.map(\.description)
         let curve = output.equity
         let initial = output.initialCash
         let indices: [Int]
@@ -78,15 +85,17 @@ public struct BacktestReport: Sendable, Hashable, Codable {
                         value: curve.values[i], cash: curve.cash(at: i), pnl: curve.values[i] - initial)
         }
         let metrics = PerformanceMetrics(output: output)
+        let orders = output.orders.map { OrderRecord($0, symbolNames: symbolNames) }
+        let trades = output.trades.map { TradeRecord($0, symbolNames: symbolNames) }
+        let orderListHash = Order.listHash(output.orders)
         self.init(
-            runId: runId, config: configuration, status: output.wasStopped ? .stopped : .completed,
+            runId: runId(), config: configuration, status: output.wasStopped ? .stopped : .completed,
             startTime: curve.firstTimestamp.map { ISO8601Timestamp.string(fromMilliseconds: $0) },
             endTime: curve.lastTimestamp.map { ISO8601Timestamp.string(fromMilliseconds: $0) },
-            orders: output.orders.map { OrderRecord($0, symbols: symbols) },
-            trades: output.trades.map { TradeRecord($0, symbols: symbols) },
+            orders: orders, trades: trades,
             positions: output.account.positions.filter { $0.quantity != 0 }.map { PositionRecord($0, symbols: symbols) },
             equityCurve: points, performanceMetrics: metrics, finalValue: finite(metrics.finalValue) ?? 0, error: nil,
-            barsProcessed: output.barsProcessed, orderListHash: Order.listHash(output.orders))
+            barsProcessed: output.barsProcessed, orderListHash: orderListHash)
     }
 
     /// The document of a run that failed before or while running.

@@ -4,6 +4,61 @@
 public enum ISO8601Timestamp {
     /// `1_700_000_000_000` → `2023-11-14T22:13:20.000Z`.
     public static func string(fromMilliseconds milliseconds: Int64) -> String {
+        let (days, _) = floorDivide(milliseconds, 86_400_000)
+        let year = civil(fromDays: days).0
+        guard year >= 0 && year <= 9999 else { return slowString(fromMilliseconds: milliseconds) }
+        // One allocation: the 24 bytes are formatted in place.
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            write(milliseconds: milliseconds, to: buffer.baseAddress!)
+            return 24
+        }
+    }
+
+    /// Appends the 24 UTF-8 bytes of `string(fromMilliseconds:)` (any length for years outside 0–9999).
+    public static func append(milliseconds: Int64, to bytes: inout [UInt8]) {
+        let (days, _) = floorDivide(milliseconds, 86_400_000)
+        guard (0...9999).contains(civil(fromDays: days).0) else {
+            bytes.append(contentsOf: slowString(fromMilliseconds: milliseconds).utf8)
+            return
+        }
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: 24))
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            write(milliseconds: milliseconds, to: buffer.baseAddress! + start)
+        }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.sssZ` into 24 bytes; the year must be in 0–9999.
+    private static func write(milliseconds: Int64, to out: UnsafeMutablePointer<UInt8>) {
+        let (days, msOfDay) = floorDivide(milliseconds, 86_400_000)
+        let (year, month, day) = civil(fromDays: days)
+        @inline(__always) func digits(_ value: Int64, _ width: Int, at offset: Int) {
+            var v = value
+            var i = offset + width - 1
+            while i >= offset {
+                out[i] = UInt8(truncatingIfNeeded: v % 10) &+ 48
+                v /= 10
+                i -= 1
+            }
+        }
+        digits(year, 4, at: 0)
+        out[4] = 45
+        digits(month, 2, at: 5)
+        out[7] = 45
+        digits(day, 2, at: 8)
+        out[10] = 84
+        digits(msOfDay / 3_600_000, 2, at: 11)
+        out[13] = 58
+        digits(msOfDay / 60_000 % 60, 2, at: 14)
+        out[16] = 58
+        digits(msOfDay / 1_000 % 60, 2, at: 17)
+        out[19] = 46
+        digits(msOfDay % 1_000, 3, at: 20)
+        out[23] = 90
+    }
+
+    /// The general form (years outside 0–9999 print as many digits as they have).
+    static func slowString(fromMilliseconds milliseconds: Int64) -> String {
         let (days, msOfDay) = floorDivide(milliseconds, 86_400_000)
         let (year, month, day) = civil(fromDays: days)
         let hour = msOfDay / 3_600_000

@@ -41,9 +41,14 @@ public struct OrderRecord: Sendable, Hashable, Codable {
     }
 
     public init(_ order: Order, symbols: [TradingSymbol]) {
+        self.init(order, symbolNames: symbols.map(\.description))
+    }
+
+    /// With the symbols' texts computed once per report rather than once per order.
+    init(_ order: Order, symbolNames: [String]) {
         id = order.id
         clientOrderId = order.clientOrderId
-        symbol = order.symbol < symbols.count ? symbols[order.symbol].description : "#\(order.symbol)"
+        symbol = order.symbol < symbolNames.count ? symbolNames[order.symbol] : "#\(order.symbol)"
         side = order.side
         type = order.type
         timeInForce = order.timeInForce
@@ -119,8 +124,13 @@ public struct TradeRecord: Sendable, Hashable, Codable {
     }
 
     public init(_ trade: Trade, symbols: [TradingSymbol]) {
+        self.init(trade, symbolNames: symbols.map(\.description))
+    }
+
+    /// With the symbols' texts computed once per report rather than once per trade.
+    init(_ trade: Trade, symbolNames: [String]) {
         id = trade.id
-        symbol = trade.symbol < symbols.count ? symbols[trade.symbol].description : "#\(trade.symbol)"
+        symbol = trade.symbol < symbolNames.count ? symbolNames[trade.symbol] : "#\(trade.symbol)"
         status = trade.isOpen ? "open" : "closed"
         entryTime = ISO8601Timestamp.string(fromMilliseconds: trade.entryTime)
         exitTime = trade.exitTime.map { ISO8601Timestamp.string(fromMilliseconds: $0) }

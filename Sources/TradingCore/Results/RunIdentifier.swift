@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Deterministic run ids for CLI runs: FNV-1a 64 over the canonical configuration JSON and every
 /// bar (symbol text, then each bar's open time and the IEEE bit patterns of OHLCV), as 16 hex digits.
 public enum RunIdentifier {
@@ -17,5 +19,29 @@ public enum RunIdentifier {
             }
         }
         return hasher.hex
+    }
+
+    /// Inputs with at least this many bars get their id computed concurrently with the run.
+    static let concurrentThreshold = 100_000
+
+    /// A run id being computed on a global dispatch queue.
+    final class Pending: @unchecked Sendable {
+        private let group = DispatchGroup()
+        // Written once on the queue before `leave`, read after `wait` (the group orders the two).
+        private var result = ""
+
+        init(configuration: BacktestConfiguration, bars: [TradingSymbol: [Bar]]) {
+            group.enter()
+            DispatchQueue.global(qos: .userInitiated).async { [self] in
+                result = RunIdentifier.make(configuration: configuration, bars: bars)
+                group.leave()
+            }
+        }
+
+        /// Blocks until the id is ready.
+        func wait() -> String {
+            group.wait()
+            return result
+        }
     }
 }

@@ -122,6 +122,9 @@ public final class BinanceTestServer: Sendable {
 
     public let apiKey: String
     private let secret: String
+    /// Set for an Ed25519 API key: signatures are then base64 Ed25519 over the same payload
+    /// (case-sensitive) instead of hex HMAC.
+    private let ed25519PublicKey: Curve25519.Signing.PublicKey?
     /// How long `.timeoutButPlaced` holds the answer back.
     public let timeoutDelay: Duration
     private let exchange: Mutex<BinanceTestExchange>
@@ -133,10 +136,12 @@ public final class BinanceTestServer: Sendable {
     public init(
         apiKey: String = BinanceTestServer.defaultAPIKey, secret: String = BinanceTestServer.defaultSecret,
         markets: [Market] = [.btcusdt, .ethusdt], balances: [String: Double] = ["USDT": 10_000, "BTC": 1],
-        commissionRate: Double = 0.001, timeoutDelay: Duration = .milliseconds(1500)
+        commissionRate: Double = 0.001, timeoutDelay: Duration = .milliseconds(1500),
+        ed25519PublicKey: Curve25519.Signing.PublicKey? = nil
     ) {
         self.apiKey = apiKey
         self.secret = secret
+        self.ed25519PublicKey = ed25519PublicKey
         self.timeoutDelay = timeoutDelay
         exchange = Mutex(BinanceTestExchange(markets: markets, balances: balances, commissionRate: commissionRate))
     }
@@ -346,7 +351,7 @@ public final class BinanceTestServer: Sendable {
             throw .init(status: 400, code: -1102, msg: "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.")
         }
         let payload = Self.strippingSignature(request.rawQuery) + Self.strippingSignature(request.rawBody)
-        guard signature.lowercased() == hmacHex(payload) else {
+        guard isValid(signature: signature, payload: payload) else {
             throw .init(status: 400, code: -1022, msg: "Signature for this request is not valid.")
         }
         try checkWindow(timestamp: timestamp, recvWindow: request.parameters["recvWindow"])
@@ -375,6 +380,15 @@ public final class BinanceTestServer: Sendable {
         if serverTime - milliseconds > window {
             throw .init(status: 400, code: -1021, msg: "Timestamp for this request is outside of the recvWindow.")
         }
+    }
+
+    /// HMAC keys: hex, compared case-insensitively. Ed25519 keys: base64 (case-sensitive), verified with the public key.
+    private func isValid(signature: String, payload: String) -> Bool {
+        if let ed25519PublicKey {
+            guard let bytes = Data(base64Encoded: signature) else { return false }
+            return ed25519PublicKey.isValidSignature(bytes, for: Data(payload.utf8))
+        }
+        return signature.lowercased() == hmacHex(payload)
     }
 
     private func hmacHex(_ payload: String) -> String {
@@ -700,7 +714,7 @@ public final class BinanceTestServer: Sendable {
             guard parameters["apiKey"] == apiKey else { return failure(401, -2015, "Invalid API-key, IP, or permissions for action.") }
             let payload = parameters.filter { $0.key != "signature" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
                 .joined(separator: "&")
-            guard parameters["signature"]!.lowercased() == hmacHex(payload) else {
+            guard isValid(signature: parameters["signature"]!, payload: payload) else {
                 return failure(400, -1022, "Signature for this request is not valid.")
             }
             guard let timestamp = Int64(parameters["timestamp"]!) else {

@@ -22,6 +22,7 @@ import Synchronization
 /// - A repeated `client_order_id` returns the existing order (as Coinbase documents) and places nothing.
 /// - Scripted faults per route (``failNext(_:_:)``), a request log (``requests``), and the public
 ///   Exchange candles `GET /products/{id}/candles` for the history downloader.
+/// - Through ``run(_:)`` also the WebSocket `user` channel (see `CoinbaseTestServer+Stream.swift`).
 public final class CoinbaseTestServer: Sendable {
     /// One product as `GET /products/{id}` publishes it.
     public struct Product: Sendable {
@@ -131,7 +132,9 @@ public final class CoinbaseTestServer: Sendable {
         var nextId = 1
     }
 
-    private let state: Mutex<State>
+    let state: Mutex<State>
+    /// Private-stream connections (see `CoinbaseTestServer+Stream.swift`).
+    let hub = TestPrivateStreamHub()
 
     /// `keys`: key name → public key. `balances`: currency → available.
     public init(
@@ -182,7 +185,9 @@ public final class CoinbaseTestServer: Sendable {
         state.withLock { state in
             guard let index = state.orders.firstIndex(where: { $0.clientId == clientOrderId && $0.status == "OPEN" }) else { return false }
             guard quantity > 0, quantity <= state.orders[index].size - state.orders[index].filled + 1e-12 else { return false }
+            let before = state.orders
             Self.execute(&state, index: index, quantity: quantity, price: price, feeRate: state.makerFee)
+            publishChanges(from: before, to: state.orders)
             return true
         }
     }
@@ -197,8 +202,14 @@ public final class CoinbaseTestServer: Sendable {
 
     // MARK: Routes
 
+    /// The REST routes, for `withLocalServer(router:_:)` (no private stream; ``run(_:)`` serves both).
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        addRoutes(to: router)
+        return router
+    }
+
+    func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         let prefix = "/api/v3/brokerage"
         router.get("\(prefix)/time") { [self] request, _ in await handle(request, route: "GET /time") }
         router.get("\(prefix)/products/:id") { [self] request, context in
@@ -214,7 +225,6 @@ public final class CoinbaseTestServer: Sendable {
         router.get("/products/:id/candles") { [self] request, context in
             await handle(request, route: "GET candles", parameter: context.parameters.get("id"))
         }
-        return router
     }
 
     static func route(method: String, path: String) -> String {
@@ -260,7 +270,9 @@ public final class CoinbaseTestServer: Sendable {
             default:
                 break
             }
+            let before = state.orders
             let (code, value) = Self.perform(&state, route: route, parameter: parameter, query: query, body: body)
+            publishChanges(from: before, to: state.orders)
             switch fault {
             case .delayedAnswer(let seconds): return (code, value, [], seconds)
             case .httpStatus(let status, takesEffect: true): return (status, ["error": "INTERNAL", "message": "internal error"], [], nil)
@@ -284,7 +296,13 @@ public final class CoinbaseTestServer: Sendable {
         authorization: String?, method: String, host: String, path: String, keys: [String: PublicKey]
     ) -> Result<[String: String], AuthFailure> {
         guard let authorization, authorization.hasPrefix("Bearer ") else { return .failure(.init(text: "no bearer token")) }
-        let parts = authorization.dropFirst("Bearer ".count).split(separator: ".", omittingEmptySubsequences: false)
+        return verify(jwt: authorization.dropFirst("Bearer ".count), uri: "\(method) \(host)\(path)", keys: keys)
+    }
+
+    /// The claims of a valid JWT, or why it is refused. `uri`: the claim a REST JWT must carry;
+    /// nil for a WebSocket JWT, which must carry none.
+    static func verify(jwt: Substring, uri: String?, keys: [String: PublicKey]) -> Result<[String: String], AuthFailure> {
+        let parts = jwt.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = base64URLDecode(parts[0]), let claimsData = base64URLDecode(parts[1]),
               let signature = base64URLDecode(parts[2]),
               let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any],
@@ -311,8 +329,7 @@ public final class CoinbaseTestServer: Sendable {
         }
         let now = Int64(Date().timeIntervalSince1970)
         guard nbf <= now + 5, now < exp, exp - nbf <= 120 else { return .failure(.init(text: "expired or not yet valid")) }
-        let expected = "\(method) \(host)\(path)"
-        guard claims["uri"] as? String == expected else { return .failure(.init(text: "uri")) }
+        guard claims["uri"] as? String == uri else { return .failure(.init(text: "uri")) }
         var strings: [String: String] = ["kid": kid, "alg": header["alg"] as? String ?? "", "nonce": nonce]
         for (name, value) in claims { strings[name] = "\(value)" }
         return .success(strings)

@@ -20,7 +20,8 @@ import Synchronization
 ///   (`EOrder:Order minimum not met`), `costmin` (`EOrder:Cost minimum not met`), balance
 ///   (`EOrder:Insufficient funds`).
 /// - Scripted faults per endpoint (``failNext(_:_:)``) and a log of every request (``requests``).
-/// - Also serves `GET /0/public/OHLC` for the history downloader.
+/// - Also serves `GET /0/public/OHLC` for the history downloader, and (through ``run(_:)``) the
+///   WebSocket v2 private `executions` channel on `/v2` (see `KrakenTestServer+Stream.swift`).
 public final class KrakenTestServer: Sendable {
     /// One tradable pair as `AssetPairs` publishes it.
     public struct Pair: Sendable {
@@ -146,9 +147,13 @@ public final class KrakenTestServer: Sendable {
         var nextTxid = 1
         var makerFee: Double = 0.0016
         var takerFee: Double = 0.0026
+        /// Tokens `GetWebSocketsToken` handed out, for the private stream to check.
+        var webSocketTokens: Set<String> = []
     }
 
-    private let state: Mutex<State>
+    let state: Mutex<State>
+    /// Private-stream connections (see `KrakenTestServer+Stream.swift`).
+    let hub = TestPrivateStreamHub()
 
     /// `keys`: API key → base64 secret. `balances` by Kraken asset name (`ZUSD`, `XXBT`).
     public init(keys: [String: String], pairs: [Pair] = [.xbtusd], prices: [String: Double] = ["XBTUSD": 30000], balances: [String: Double]) {
@@ -209,7 +214,9 @@ public final class KrakenTestServer: Sendable {
             guard let index = state.orders.firstIndex(where: { $0.clOrdId == clientOrderId && $0.status == "open" }) else { return false }
             let left = state.orders[index].volume - state.orders[index].executed
             guard quantity > 0, quantity <= left + 1e-12 else { return false }
+            let before = state.orders
             Self.execute(&state, index: index, quantity: quantity, price: price, feeRate: state.makerFee)
+            publishChanges(from: before, to: state.orders)
             return true
         }
     }
@@ -221,16 +228,20 @@ public final class KrakenTestServer: Sendable {
 
     // MARK: Routes
 
-    /// The routes, for ``withLocalServer(router:_:)``.
+    /// The REST routes, for ``withLocalServer(router:_:)`` (no private stream; ``run(_:)`` serves both).
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        addRoutes(to: router)
+        return router
+    }
+
+    func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.get("/0/public/:method") { [self] request, context -> Response in
             await handle(request, method: context.parameters.get("method") ?? "", isPrivate: false)
         }
         router.post("/0/private/:method") { [self] request, context -> Response in
             await handle(request, method: context.parameters.get("method") ?? "", isPrivate: true)
         }
-        return router
     }
 
     private func handle(_ request: Request, method: String, isPrivate: Bool) async -> Response {
@@ -250,7 +261,10 @@ public final class KrakenTestServer: Sendable {
                 if let failure = Self.authenticate(&state, path: request.uri.path, headers: headers, body: body, form: form) {
                     return .answer(Self.errorBody([failure]))
                 }
-                return Self.privateCall(&state, method: method, fields: record)
+                let before = state.orders
+                let outcome = Self.privateCall(&state, method: method, fields: record)
+                publishChanges(from: before, to: state.orders)
+                return outcome
             }
         } else {
             outcome = state.withLock { Self.publicCall(&$0, method: method, query: query) }
@@ -367,7 +381,12 @@ public final class KrakenTestServer: Sendable {
             }
             return resultBody(result)
         case "GetWebSocketsToken":
-            return resultBody(["token": "token-\(state.nextTxid)", "expires": 900])
+            // 32 random bytes, base64 without padding, like Kraken's tokens.
+            var generator = SystemRandomNumberGenerator()
+            let token = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
+                .replacingOccurrences(of: "=", with: "")
+            state.webSocketTokens.insert(token)
+            return resultBody(["token": token, "expires": 900])
         case "AddOrder":
             return addOrder(&state, fields)
         case "CancelOrder":

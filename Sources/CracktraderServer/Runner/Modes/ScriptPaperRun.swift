@@ -32,19 +32,13 @@ struct ScriptPaperRun: RunExecution {
         let configuration = plan.configuration
         let symbol = configuration.symbols[0]
         let timeframe = configuration.timeframe
-        let store = controller.database.scripts
-        do {
-            try await store.recordRun(runID: id, RunScriptRecord(
-                name: script.name, version: script.version, sha256: script.sha256, source: script.source, overlay: script.overlay))
-        } catch {
-            return await controller.finishWithoutResults(id: id, event: .fail, error: "storage: the script run could not be recorded")
+        if let problem = await ScriptLiveSetup.record(script, runID: id, controller: controller) {
+            return await controller.finishWithoutResults(id: id, event: .fail, error: problem)
         }
         let warmUp: PineWarmUp
-        do {
-            let probe = try PineProgram(source: script.source, inputs: script.overrides)
-            warmUp = PineWarmUp.of(source: script.source, inputs: probe.inputs)
-        } catch {
-            return await controller.finishWithoutResults(id: id, event: .fail, error: Self.compileMessage(script.name, error))
+        switch ScriptLiveSetup.warmUp(script) {
+        case .success(let value): warmUp = value
+        case .failure(let error): return await controller.finishWithoutResults(id: id, event: .fail, error: error.message)
         }
 
         // Where the live bars start, and the history just before it.
@@ -61,23 +55,20 @@ struct ScriptPaperRun: RunExecution {
                 id: id, event: .fail, error: "warm-up history for script '\(script.name)': \(error.message)", code: error.code.rawValue)
         }
         if stop.isSet { return await controller.finishWithoutResults(id: id, event: .halted, error: nil) }
-        let environment = PineEnvironment(
-            ticker: symbol.base + symbol.quote, minTick: history.isEmpty ? 0.01 : PineMinTick.infer(history), quantityStep: 0.000_001,
-            timeframe: timeframe, currency: symbol.quote, baseCurrency: symbol.base)
+        let environment = ScriptLiveSetup.environment(symbol: symbol, timeframe: timeframe, history: history)
         let (name, runID, spec) = (script.name, id, script)
         // Compiled and warmed up on the engine queue (a program is not Sendable).
         let warmed: Result<ScriptPaperState, TradingError> = await controller.onEngineQueue {
             let program: PineProgram
-            do throws(PineCompileError) {
-                program = try PineProgram(source: spec.source, inputs: spec.overrides, environment: environment)
-            } catch {
-                return .failure(TradingError(code: .invalidConfiguration, message: Self.compileMessage(name, error)))
+            switch ScriptLiveSetup.compile(spec, environment: environment) {
+            case .success(let value): program = value
+            case .failure(let error): return .failure(error)
             }
             do throws(PineRuntimeError) {
                 let live = try PineLiveRun(program: program, history: history)
                 return .success(ScriptPaperState(live: live, name: name, symbol: symbol, runID: runID))
             } catch {
-                return .failure(Self.runtimeError(name, error, bars: history, offset: 0))
+                return .failure(ScriptLiveSetup.runtimeError(name, error, bars: history, offset: 0))
             }
         }
         let state: ScriptPaperState
@@ -164,10 +155,7 @@ struct ScriptPaperRun: RunExecution {
         controller: RunController, exchange: String, symbol: TradingSymbol, timeframe: Timeframe, before firstLive: Int64, count: Int
     ) async throws(TradingError) -> [Bar] {
         guard count > 0 else { return [] }
-        let period = timeframe.milliseconds
-        // Calendar timeframes (weeks, months) are not all `period` long: ask for twice as much.
-        let span = (Int64(count) + 2) * period * (period >= 7 * 86_400_000 ? 2 : 1)
-        let from = max(0, firstLive - span)
+        let from = max(0, firstLive - ScriptLiveSetup.historySpan(bars: count, timeframe: timeframe))
         let bars: [Bar]
         if exchange == SimExchange.id {
             bars = try await controller.onEngineQueue { () throws(TradingError) -> [Bar] in
@@ -182,27 +170,7 @@ struct ScriptPaperRun: RunExecution {
     /// Saves the plots and trade list so far (`/results` shows them while the run goes).
     static func saveOutputs(state: ScriptPaperState, controller: RunController, runID: String) async -> String? {
         let outputs = await controller.onEngineQueue { state.outputs() }
-        do {
-            try await controller.database.scripts.saveRunOutputs(
-                runID: runID, tradeListJSON: outputs.tradeListJSON, barTimes: outputs.times, plots: outputs.plots)
-            return nil
-        } catch {
-            controller.logger.error("could not save the script's outputs", metadata: ["run_id": "\(runID)", "error": "\(error)"])
-            return "storage: the script's plots and trades could not be saved"
-        }
-    }
-
-    static func compileMessage(_ name: String, _ error: PineCompileError) -> String {
-        let first = error.diagnostics.first.map { "\($0.line):\($0.column): \($0.message)" } ?? "unknown error"
-        return "script '\(name)' does not compile: \(first)"
-    }
-
-    static func runtimeError(_ name: String, _ error: PineRuntimeError, bars: [Bar], offset: Int) -> TradingError {
-        let index = error.barIndex - offset
-        let time = bars.indices.contains(index) ? ISO8601Timestamp.string(fromMilliseconds: bars[index].openTime) : "?"
-        return TradingError(
-            code: .invalidData,
-            message: "script '\(name)' stopped with a runtime error at line \(error.line), column \(error.column) on bar \(error.barIndex) (\(time)): \(error.message)")
+        return await ScriptLiveSetup.save(outputs, controller: controller, runID: runID)
     }
 }
 
@@ -243,7 +211,7 @@ final class ScriptPaperState: @unchecked Sendable {
         do throws(PineRuntimeError) {
             snapshot = try live.step(bar)
         } catch {
-            return .failure(ScriptPaperRun.runtimeError(name, error, bars: bars + [bar], offset: live.warmUpCount))
+            return .failure(ScriptLiveSetup.runtimeError(name, error, bars: bars + [bar], offset: live.warmUpCount))
         }
         bars.append(bar)
         let value = isStrategy ? snapshot.equity : capital
@@ -329,10 +297,8 @@ final class ScriptPaperState: @unchecked Sendable {
     }
 
     /// The plots (one value per live bar) and the trade list so far.
-    func outputs() -> (tradeListJSON: String, times: [Int64], plots: [StoredPlot]) {
-        let result = live.result
-        let list = ScriptOutputs(result: result, bars: bars, symbol: symbol).tradeList
-        return (RunController.row(list), bars.map(\.openTime), result.plots.map { StoredPlot(title: $0.title, values: $0.values) })
+    func outputs() -> ScriptLiveSetup.Outputs {
+        ScriptLiveSetup.outputs(of: live, bars: bars, symbol: symbol)
     }
 
     /// The run's results: equity per live bar, TradingView's trades, and the orders and fills

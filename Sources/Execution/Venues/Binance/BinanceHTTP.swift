@@ -2,7 +2,7 @@ import NIOHTTP1
 import TradingCore
 
 /// Builds Binance spot REST requests: paths, parameters, the `X-MBX-APIKEY` header and the
-/// HMAC signature.
+/// signature (HMAC, or Ed25519 for an Ed25519 key; base64 signatures are percent-encoded).
 ///
 /// Signed requests carry `timestamp` (the caller passes local time plus the venue's clock
 /// offset), `recvWindow` and, last, `signature` = hex HMAC-SHA256 of the query string
@@ -12,10 +12,13 @@ struct BinanceHTTP: Sendable {
     let apiKey: String?
     let signer: BinanceSigner?
     let receiveWindowMilliseconds: Int64
+    /// A secret was given but is no key we can sign with (an RSA PEM).
+    private let secretGiven: Bool
 
     init(credentials: VenueCredentials, receiveWindowMilliseconds: Int64) {
         apiKey = credentials.apiKey
-        signer = credentials.secret.map { BinanceSigner(hmacSecret: $0) }
+        signer = credentials.secret.flatMap(BinanceSigner.make(secret:))
+        secretGiven = credentials.secret != nil
         // Binance refuses a recvWindow above 60 000 ms (-1131).
         self.receiveWindowMilliseconds = min(max(receiveWindowMilliseconds, 1), 60_000)
     }
@@ -74,6 +77,10 @@ struct BinanceHTTP: Sendable {
     /// `.authenticationFailed` (naming the missing field) without credentials.
     func signed(_ method: HTTPMethod, _ path: String, _ parameters: [(String, String)], timestamp: Int64) throws(ExecutionError) -> VenueHTTPRequest {
         guard let apiKey, let signer else {
+            if apiKey != nil, secretGiven {
+                throw ExecutionError(
+                    .authenticationFailed, "binance: the secret is a PEM key that is not Ed25519 (use an HMAC or an Ed25519 API key)")
+            }
             let missing = [apiKey == nil ? "apiKey" : nil, signer == nil ? "secret" : nil].compactMap { $0 }
             throw ExecutionError(.authenticationFailed, "binance: missing credentials: \(missing.joined(separator: ", "))")
         }
@@ -82,13 +89,13 @@ struct BinanceHTTP: Sendable {
         let headers = [("X-MBX-APIKEY", apiKey)]
         if method == .POST {
             let signature = signer.signature(payload: BinanceSigner.restPayload(query: "", body: encoded))
-            let body = encoded + "&signature=" + signature
+            let body = encoded + "&signature=" + Self.percentEncode(signature)
             return VenueHTTPRequest(
                 method: method, pathAndQuery: path,
                 headers: headers + [("Content-Type", "application/x-www-form-urlencoded")], body: Array(body.utf8))
         }
         let signature = signer.signature(payload: BinanceSigner.restPayload(query: encoded))
-        return VenueHTTPRequest(method: method, pathAndQuery: path + "?" + encoded + "&signature=" + signature, headers: headers)
+        return VenueHTTPRequest(method: method, pathAndQuery: path + "?" + encoded + "&signature=" + Self.percentEncode(signature), headers: headers)
     }
 
     // MARK: Encoding

@@ -10,7 +10,8 @@ import TradingCore
 
 /// Coinbase Advanced Trade spot over REST (`https://api.coinbase.com`, sandbox
 /// `https://api-sandbox.coinbase.com`; `baseURL` overrides either), with CDP keys: `apiKey` is the
-/// key name (`organizations/…/apiKeys/…`), `secret` its private key (see ``CoinbaseSigner``).
+/// key name (`organizations/…/apiKeys/…`), `secret` its private key (see ``CoinbaseSigner``);
+/// fills also from the WebSocket `user` channel (``CoinbaseWebSocket``).
 ///
 /// - Products are `BTC-USD`. Rules: `base_increment` (step), `price_increment` (tick, else
 ///   `quote_increment`), `base_min_size`, `base_max_size`, `quote_min_size`, `quote_max_size`.
@@ -49,6 +50,8 @@ public final class CoinbaseAdapter: VenueAdapter {
         var orderIds: [String: String] = [:]
         /// Venue clock minus ours, in seconds.
         var clockOffsetSeconds: Int64 = 0
+        /// The private stream, once ``orderUpdates()`` started it.
+        var stream: CoinbaseWebSocket?
     }
 
     public init(configuration: VenueConfiguration, httpClient: HTTPClient) {
@@ -215,6 +218,31 @@ public final class CoinbaseAdapter: VenueAdapter {
             guard page.hasNext == true, let next = page.cursor, !next.isEmpty else { return }
             cursor = next
         }
+    }
+
+    // MARK: Private stream
+
+    /// Order updates from the `user` channel (see ``CoinbaseWebSocket``), started on the first
+    /// call, for the prepared products; nil without a usable key, and in the sandbox (Coinbase's
+    /// sandbox has no WebSocket) unless `baseURL`/`webSocketURL` name a host.
+    public func orderUpdates() -> AsyncStream<VenueOrder>? {
+        guard let signer, let url = CoinbaseWebSocket.url(configuration: configuration) else { return nil }
+        let stream = state.withLock { state -> CoinbaseWebSocket in
+            if let stream = state.stream { return stream }
+            let stream = CoinbaseWebSocket(
+                signer: signer,
+                now: { [weak self] in Int64(Date().timeIntervalSince1970) + (self?.clockOffsetSeconds ?? 0) },
+                productIds: { [weak self] in
+                    (self?.state.withLock { $0.rules.values.map(\.venueSymbol) } ?? []).sorted()
+                })
+            state.stream = stream
+            return stream
+        }
+        return stream.updates(url: url)
+    }
+
+    public func shutdown() async {
+        await state.withLock { $0.stream }?.stop()
     }
 
     // MARK: Transport

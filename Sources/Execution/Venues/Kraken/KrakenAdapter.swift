@@ -8,7 +8,8 @@ import Synchronization
 import TradingCore
 
 /// Kraken spot over REST (`https://api.kraken.com`; Kraken has no spot test environment, so
-/// ``VenueCatalog`` lists it without a sandbox).
+/// ``VenueCatalog`` lists it without a sandbox), with fills from the WebSocket v2 `executions`
+/// channel (``KrakenWebSocket``).
 ///
 /// - Pairs: `BTC/USD` is `XBTUSD` (`BTC` → `XBT`, `DOGE` → `XDG`); `AssetPairs` answers by the
 ///   canonical name (`XXBTZUSD`) with the `altname` we send.
@@ -35,6 +36,8 @@ public final class KrakenAdapter: VenueAdapter {
         var symbolsByPair: [String: TradingSymbol] = [:]
         /// Venue clock minus ours, in milliseconds, from `Time`.
         var clockOffsetMilliseconds: Int64 = 0
+        /// The private stream, once ``orderUpdates()`` started it.
+        var stream: KrakenWebSocket?
     }
 
     public init(configuration: VenueConfiguration, httpClient: HTTPClient) {
@@ -146,6 +149,28 @@ public final class KrakenAdapter: VenueAdapter {
     /// A WebSocket token (`GetWebSocketsToken`) for the private `executions` channel.
     public func webSocketToken() async throws(ExecutionError) -> String {
         try await privateCall("GetWebSocketsToken", [], as: KrakenModels.WebSocketToken.self, kind: .read).token
+    }
+
+    // MARK: Private stream
+
+    /// Order updates from WebSocket v2 `executions` (see ``KrakenWebSocket``), started on the
+    /// first call; nil without keys. Each connection takes a fresh token.
+    public func orderUpdates() -> AsyncStream<VenueOrder>? {
+        guard configuration.credentials.apiKey != nil, signer != nil else { return nil }
+        let stream = state.withLock { state -> KrakenWebSocket in
+            if let stream = state.stream { return stream }
+            let stream = KrakenWebSocket(token: { [weak self] in
+                guard let self else { throw CancellationError() }
+                return try await self.webSocketToken()
+            })
+            state.stream = stream
+            return stream
+        }
+        return stream.updates(url: KrakenWebSocket.url(configuration: configuration))
+    }
+
+    public func shutdown() async {
+        await state.withLock { $0.stream }?.stop()
     }
 
     // MARK: Transport
