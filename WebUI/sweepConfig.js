@@ -65,6 +65,8 @@ export function parameterSpec(p, entry) {
     if (p.type === 'int' && !Number.isInteger(bounds.step)) return { error: `${p.name}: step must be a whole number` };
     return { spec: bounds };
   }
+  // An optional parameter (no default) left empty is not sent: the strategy runs without it.
+  if ((p.default === null || p.default === undefined) && String(entry.value ?? '').trim() === '') return { spec: undefined };
   const r = parseValue(entry.value, p);
   return r.error ? r : { spec: r.value };
 }

@@ -27,6 +27,7 @@ extension HTTPField.Name {
     static let linkHeader = Self("Link")!
     static let cspHeader = Self("Content-Security-Policy")!
     static let nosniffHeader = Self("X-Content-Type-Options")!
+    static let referrerPolicyHeader = Self("Referrer-Policy")!
     static let allowOriginHeader = Self("Access-Control-Allow-Origin")!
     static let literalHost = Self("Host")!
 }

@@ -32,6 +32,8 @@ struct WebUIRoutesTests {
                 #expect(response.headers[.vary] == "Accept-Encoding")
                 #expect(response.headers[.apiVersionHeader] == "v1")
                 #expect(response.headers[.nosniffHeader] == "nosniff")
+                // `no-referrer` would make the browser post the sign-in form with `Origin: null` (refused).
+                #expect(response.headers[.referrerPolicyHeader] == "same-origin")
                 #expect(response.headers[.cspHeader] == Self.strictPolicy)
                 #expect(Data(response.body.readableBytesView) == Data(base64Encoded: index.gzipBase64))
                 #expect(response.headers[.contentLength] == String(response.body.readableBytes))

@@ -156,7 +156,7 @@ def db_check(data_dir):
     check(result.stdout.strip().endswith(f"ok (quick_check, schema version {SCHEMA_VERSION})"), f"db check said {result.stdout!r}")
 
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6  # Migrations.latestVersion (6: sweeps)
 
 
 def canonical(value):

@@ -11,7 +11,7 @@ import time
 import urllib.request
 
 import pytest
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -34,7 +34,8 @@ def get_json(base_url, path):
 
 
 def wait(driver, timeout=20, poll=0.2):
-    return WebDriverWait(driver, timeout, poll_frequency=poll)
+    # A view re-rendered between finding an element and reading it is looked up again.
+    return WebDriverWait(driver, timeout, poll_frequency=poll, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def text(driver, css):
@@ -72,12 +73,12 @@ def set_value(driver, element_id, value):
 
 
 def set_symbols(driver, *symbols):
-    for button in driver.find_elements(By.CSS_SELECTOR, ".chip-remove"):
+    for button in driver.find_elements(By.CSS_SELECTOR, "#run-form .chip-remove"):
         button.click()
     box = driver.find_element(By.ID, "f-symbols")
     for symbol in symbols:
         box.send_keys(symbol, Keys.ENTER)
-    chips = [c.text.replace("\u00d7", "").strip() for c in driver.find_elements(By.CSS_SELECTOR, ".chip")]
+    chips = [c.text.replace("\u00d7", "").strip() for c in driver.find_elements(By.CSS_SELECTOR, "#run-form .chip")]
     assert chips == list(symbols)
 
 
@@ -497,7 +498,10 @@ def test_12_sweep_grid_progress_table_heatmap_and_open_as_run(driver, base_url):
     Select(driver.find_element(By.ID, "sw-objective")).select_by_value("total_return")
     name = f"e2e grid {int(time.time()) % 100000}"
     driver.find_element(By.ID, "sw-name").send_keys(name)
-    wait(driver, 5).until(lambda d: d.find_element(By.ID, "sw-points").text.startswith("6 grid points"))
+    try:
+        wait(driver, 5).until(lambda d: d.find_element(By.ID, "sw-points").text.startswith("6 grid points"))
+    except TimeoutException:
+        raise AssertionError(f"points line: {driver.find_element(By.ID, 'sw-points').text!r}")
     driver.find_element(By.ID, "sw-submit").click()
 
     # Progress, from the stream, to completion.

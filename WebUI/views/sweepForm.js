@@ -180,7 +180,7 @@ export function createSweepForm(form, { onSubmit, skipValidation = false }) {
       const entry = { mode: get('mode'), value: get('value'), list: get('list'), from: get('from'), to: get('to'), step: get('step') };
       const r = parameterSpec(p, entry);
       if (r.error) errors.push({ id, message: r.error });
-      else specs[p.name] = r.spec;
+      else if (r.spec !== undefined) specs[p.name] = r.spec;
     }
     return { specs, errors };
   }

@@ -27,7 +27,9 @@ enum EdgeHeaderValues {
         headers[.cracktraderAPIVersion] = apiVersion
         headers[.xContentTypeOptions] = "nosniff"
         headers[.contentSecurityPolicy] = contentSecurityPolicy
-        headers[.referrerPolicy] = "no-referrer"
+        // Not `no-referrer`: under it browsers send `Origin: null` with a form post (the sign-in
+        // form), which the Origin check must refuse. `same-origin` still sends nothing to others.
+        headers[.referrerPolicy] = "same-origin"
     }
 
     static let apiVersion = CracktraderVersion.apiVersion

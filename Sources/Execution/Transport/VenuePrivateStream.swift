@@ -185,3 +185,35 @@ extension VenuePrivateStream {
         return configuration.sandbox ? sandbox : production
     }
 }
+
+/// The one ``VenuePrivateStream`` a session runs, made on first use. The stream holds its
+/// session, so ``stop()`` drops it to end that cycle; after it, updates are finished at once.
+final class VenuePrivateStreamSlot: Sendable {
+    private let label: String
+    private let state = Mutex<(running: VenuePrivateStream?, stopped: Bool)>((nil, false))
+
+    init(label: String) {
+        self.label = label
+    }
+
+    /// Starts the stream on `url` for `session` (once) and answers its updates.
+    func updates(url: String, session: any VenueStreamSession) -> AsyncStream<VenueOrder> {
+        let running = state.withLock { state -> VenuePrivateStream? in
+            if state.running == nil, !state.stopped {
+                state.running = VenuePrivateStream(url: url, label: label, session: session)
+            }
+            return state.running
+        }
+        guard let running else { return AsyncStream { $0.finish() } }
+        return running.updates()
+    }
+
+    func stop() async {
+        let running = state.withLock { state -> VenuePrivateStream? in
+            state.stopped = true
+            defer { state.running = nil }
+            return state.running
+        }
+        await running?.stop()
+    }
+}

@@ -28,9 +28,7 @@ final class CoinbaseWebSocket: VenueStreamSession {
     /// The product ids to subscribe (`BTC-USD`), read at each connect.
     let productIds: @Sendable () -> [String]
     private let parser = Mutex(CoinbaseStreamParse())
-    /// The running stream; `stopped` once ``stop()`` ran (the stream holds this session, so
-    /// stopping drops it to end the cycle).
-    private let stream = Mutex<(running: VenuePrivateStream?, stopped: Bool)>((nil, false))
+    private let stream = VenuePrivateStreamSlot(label: "coinbase-private-stream")
 
     init(signer: CoinbaseSigner, now: @escaping @Sendable () -> Int64, productIds: @escaping @Sendable () -> [String]) {
         self.signer = signer
@@ -46,23 +44,11 @@ final class CoinbaseWebSocket: VenueStreamSession {
 
     /// Starts the stream on `url` (once) and answers its updates.
     func updates(url: String) -> AsyncStream<VenueOrder> {
-        let running = stream.withLock { state -> VenuePrivateStream? in
-            if state.running == nil, !state.stopped {
-                state.running = VenuePrivateStream(url: url, label: "coinbase-private-stream", session: self)
-            }
-            return state.running
-        }
-        guard let running else { return AsyncStream { $0.finish() } }
-        return running.updates()
+        stream.updates(url: url, session: self)
     }
 
     func stop() async {
-        let running = stream.withLock { state -> VenuePrivateStream? in
-            state.stopped = true
-            defer { state.running = nil }
-            return state.running
-        }
-        await running?.stop()
+        await stream.stop()
     }
 
     /// A subscribe request for one channel, with its own JWT.

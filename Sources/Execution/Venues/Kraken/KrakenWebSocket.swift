@@ -23,9 +23,7 @@ final class KrakenWebSocket: VenueStreamSession {
 
     let token: @Sendable () async throws -> String
     private let parser = Mutex(KrakenStreamParse())
-    /// The running stream; `stopped` once ``stop()`` ran (the stream holds this session, so
-    /// stopping drops it to end the cycle).
-    private let stream = Mutex<(running: VenuePrivateStream?, stopped: Bool)>((nil, false))
+    private let stream = VenuePrivateStreamSlot(label: "kraken-private-stream")
 
     init(token: @escaping @Sendable () async throws -> String) {
         self.token = token
@@ -40,23 +38,11 @@ final class KrakenWebSocket: VenueStreamSession {
 
     /// Starts the stream on `url` (once) and answers its updates.
     func updates(url: String) -> AsyncStream<VenueOrder> {
-        let running = stream.withLock { state -> VenuePrivateStream? in
-            if state.running == nil, !state.stopped {
-                state.running = VenuePrivateStream(url: url, label: "kraken-private-stream", session: self)
-            }
-            return state.running
-        }
-        guard let running else { return AsyncStream { $0.finish() } }
-        return running.updates()
+        stream.updates(url: url, session: self)
     }
 
     func stop() async {
-        let running = stream.withLock { state -> VenuePrivateStream? in
-            state.stopped = true
-            defer { state.running = nil }
-            return state.running
-        }
-        await running?.stop()
+        await stream.stop()
     }
 
     /// The subscribe request for `token`.
