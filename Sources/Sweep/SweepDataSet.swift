@@ -64,20 +64,13 @@ public struct SweepDataSet: Sendable {
         return Self.lowerBound(series, window.end) - Self.lowerBound(series, window.start)
     }
 
-    /// FNV-1a 64 (hex) of the bars of `symbol` in `window`: open time and the IEEE bits of OHLCV,
-    /// as `RunIdentifier` hashes them. A shard checks it before running a cell.
+    /// FNV-1a 64 (hex) of the symbol's text and the ``BarDigest`` of its bars in `window`, as
+    /// `RunIdentifier` hashes them. A shard checks it before running a cell.
     public func dataHash(_ symbol: TradingSymbol, in window: SweepWindow) -> String {
         var hasher = FNV1a()
         hasher.combine(symbol.description)
         guard let series = bars[symbol] else { return hasher.hex }
-        for bar in series[Self.lowerBound(series, window.start)..<Self.lowerBound(series, window.end)] {
-            hasher.combine(bits: UInt64(bitPattern: bar.openTime))
-            hasher.combine(bits: bar.open.bitPattern)
-            hasher.combine(bits: bar.high.bitPattern)
-            hasher.combine(bits: bar.low.bitPattern)
-            hasher.combine(bits: bar.close.bitPattern)
-            hasher.combine(bits: bar.volume.bitPattern)
-        }
+        BarDigest.combine(series[Self.lowerBound(series, window.start)..<Self.lowerBound(series, window.end)], into: &hasher)
         return hasher.hex
     }
 

@@ -29,6 +29,22 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Scratch data directory for the store benchmark.")
     var scratchDir: String = "/tmp/cracktrader-bench"
 
+    @Option(help: "Only these groups, comma-separated: engine, backtest, pine, sweep, data (all by default).")
+    var only: String?
+
+    /// True when the group was asked for (every group when `--only` is absent).
+    func runs(_ group: String) -> Bool {
+        guard let only else { return true }
+        return only.split(separator: ",").contains { $0.filter { $0 != " " } == group }
+    }
+
+    func validate() throws {
+        let groups: Set<String> = ["engine", "backtest", "pine", "sweep", "data"]
+        if let only, let unknown = only.split(separator: ",").map({ String($0.filter { $0 != " " }) }).first(where: { !groups.contains($0) }) {
+            throw ValidationError("--only: unknown group '\(unknown)'; use engine, backtest, pine, sweep, data")
+        }
+    }
+
     func run() async throws {
         let symbol = try TradingSymbol(parsing: "BTC/USDT")
         let start: Int64 = 1_704_067_200_000  // 2024-01-01T00:00:00Z
@@ -46,6 +62,21 @@ struct BenchCommand: AsyncParsableCommand {
         let configuration = BacktestConfiguration(
             strategyName: "MovingAverageCross", parameters: [:], symbols: [symbol], timeframe: .oneMinute)
         let input = [symbol: series]
+        if runs("engine") { try engineRows(configuration: configuration, input: input, rows: &rows) }
+        if runs("backtest") { try backtestRows(configuration: configuration, input: input, rows: &rows) }
+        if runs("pine") { rows += try pineRows(series: series) }
+        if runs("sweep") { rows += try sweepRows(series: series) }
+        if runs("data") { try await dataRows(series: series, symbol: symbol, start: start, end: end, rows: &rows) }
+
+        let width = rows.map(\.0.count).max() ?? 0
+        writeLine("Cracktrader benchmarks (best of \(`repeat`))", to: STDOUT_FILENO)
+        for (label, value) in rows {
+            writeLine(label + String(repeating: " ", count: width - label.count) + "  " + value, to: STDOUT_FILENO)
+        }
+    }
+
+    /// The bare engine loop and the memory a run keeps.
+    func engineRows(configuration: BacktestConfiguration, input: [TradingSymbol: [Bar]], rows: inout [(String, String)]) throws {
         var trades = 0
         let heapBefore = Self.heapInUse()
         var retained: EngineOutput?
@@ -61,7 +92,10 @@ struct BenchCommand: AsyncParsableCommand {
         rows.append(("engine: orders in the run", String(trades)))
         rows.append(("engine: resident memory added (run kept)", Self.fixed(Double(max(0, heapAfter - heapBefore)) / Double(bars), 1) + " bytes/bar"))
         retained = nil
+    }
 
+    /// A complete backtest as `backtest --json` times it, and where its time goes.
+    func backtestRows(configuration: BacktestConfiguration, input: [TradingSymbol: [Bar]], rows: inout [(String, String)]) throws {
         // Complete backtest: exactly what `backtest --json` times as `stats.engine_seconds` —
         // bar validation, loop, metrics, order and trade lists, the document with its equity curve
         // thinned to 2,000 points, and its JSON encoding. Only reading the data is left out.
@@ -86,11 +120,11 @@ struct BenchCommand: AsyncParsableCommand {
         let encodeSeconds = try best { _ = report?.jsonMembers(pretty: true) }
         rows.append(("  of which: JSON encoding", Self.milliseconds(encodeSeconds)))
         let runIdSeconds = try best { _ = RunIdentifier.make(configuration: configuration, bars: input) }
-        rows.append(("  run id (FNV-1a of every bar, on a second core)", Self.milliseconds(runIdSeconds)))
+        rows.append(("  run id (digest of every bar, on a second core)", Self.milliseconds(runIdSeconds)))
+    }
 
-        rows += try pineRows(series: series)
-        rows += try sweepRows(series: series)
-
+    /// CSV parsing and the candle store.
+    func dataRows(series: [Bar], symbol: TradingSymbol, start: Int64, end: Int64, rows: inout [(String, String)]) async throws {
         // CSV parse.
         let csvPath = csvOutput ?? scratchDir + "/bench.csv"
         try DataDirectory(path: scratchDir).create()
@@ -117,12 +151,6 @@ struct BenchCommand: AsyncParsableCommand {
         rows.append(("store: import \(bars) bars (one transaction)", Self.milliseconds(importSeconds)))
         rows.append(("store: read \(bars) bars", Self.milliseconds(readSeconds)))
         rows.append(("csv + store: `data import` equivalent", Self.milliseconds(csvSeconds + importSeconds)))
-
-        let width = rows.map(\.0.count).max() ?? 0
-        writeLine("Cracktrader benchmarks (best of \(`repeat`))", to: STDOUT_FILENO)
-        for (label, value) in rows {
-            writeLine(label + String(repeating: " ", count: width - label.count) + "  " + value, to: STDOUT_FILENO)
-        }
     }
 
     func best(_ body: () throws -> Void) throws -> Double {

@@ -45,7 +45,7 @@ extension Order {
             value.withUTF8 { line.append(contentsOf: $0) }
         }
         @inline(__always) func double(_ value: Double?) {
-            if let value { text(String(value)) } else { line.append(UInt8(ascii: "-")) }
+            if let value { DoubleText.append(value, dropsZeroFraction: false, to: &line) } else { line.append(UInt8(ascii: "-")) }
         }
         @inline(__always) func optionalInt(_ value: Int?) {
             if let value { int(value) } else { line.append(UInt8(ascii: "-")) }

@@ -1,6 +1,6 @@
 /// 64-bit FNV-1a, for deterministic run ids and order-list fingerprints (not for security).
 public struct FNV1a: Sendable, Hashable {
-    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    public internal(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
     public init() {}
 

@@ -7,8 +7,14 @@
 /// `JSONEncoder` builds a tree of boxed values first, which costs more than the backtest itself.
 /// Callers write object members in sorted (UTF-8 byte) order; the writer does not sort.
 public struct JSONByteWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
+    /// The bytes written so far (a copy).
+    public var bytes: [UInt8] { buffer.array() }
     public let pretty: Bool
+    /// Raw, growable storage: appending through `[UInt8]` costs a uniqueness check, a capacity
+    /// check and (in the size-optimised release build) an out-of-line generic call per append,
+    /// which was most of the time of writing a 30 MB document. Writers are used through one
+    /// variable (`inout`), never copied while writing.
+    private var buffer: JSONByteBuffer
     private var depth = 0
     /// Bit `d` set: the container at depth `d` has no element yet.
     private var emptyMask: UInt64 = 0
@@ -18,13 +24,13 @@ public struct JSONByteWriter: Sendable {
     public init(pretty: Bool, depth: Int = 0, reservingCapacity capacity: Int = 0) {
         self.pretty = pretty
         self.depth = depth
-        bytes.reserveCapacity(capacity)
+        buffer = JSONByteBuffer(capacity: capacity)
     }
 
-    /// Hands the buffer over (the writer is left empty).
+    /// Hands the bytes over (the writer is left empty).
     public mutating func takeBytes() -> [UInt8] {
-        var out: [UInt8] = []
-        swap(&out, &bytes)
+        let out = buffer.array()
+        buffer.count = 0
         return out
     }
 
@@ -37,8 +43,8 @@ public struct JSONByteWriter: Sendable {
 
     @inline(__always)
     private mutating func open(_ bracket: UInt8) {
-        bytes.append(bracket)
-        if pretty { bytes.append(10) }
+        buffer.append(bracket)
+        if pretty { buffer.append(10) }
         depth += 1
         emptyMask |= 1 << UInt64(depth & 63)
     }
@@ -48,10 +54,10 @@ public struct JSONByteWriter: Sendable {
         emptyMask &= ~(1 << UInt64(depth & 63))
         depth -= 1
         if pretty {
-            bytes.append(10)
+            buffer.append(10)
             writeIndent()
         }
-        bytes.append(bracket)
+        buffer.append(bracket)
     }
 
     /// The separator and indentation before an array element or object member.
@@ -61,33 +67,36 @@ public struct JSONByteWriter: Sendable {
         if emptyMask & bit != 0 {
             emptyMask &= ~bit
         } else {
-            bytes.append(UInt8(ascii: ","))
-            if pretty { bytes.append(10) }
+            buffer.append(UInt8(ascii: ","))
+            if pretty { buffer.append(10) }
         }
         if pretty { writeIndent() }
     }
 
     @inline(__always)
     private mutating func writeIndent() {
-        for _ in 0..<depth {
-            bytes.append(32)
-            bytes.append(32)
+        let count = 2 * depth
+        if count <= Self.spaces.count {
+            Self.spaces.withUnsafeBufferPointer { buffer.append(UnsafeBufferPointer(rebasing: $0[..<count])) }
+        } else {
+            for _ in 0..<count { buffer.append(32) }
         }
     }
+
+    private static let spaces = [UInt8](repeating: 32, count: 64)
+    private static let prettyColon: [UInt8] = Array("\" : ".utf8)
 
     /// Starts an object member: `"key" : ` (the key must need no escaping).
     @inline(__always)
     public mutating func key(_ name: StaticString) {
         elementPrefix()
-        bytes.append(34)
-        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(34)
+        buffer.append(34)
+        name.withUTF8Buffer { buffer.append($0) }
         if pretty {
-            bytes.append(32)
-            bytes.append(UInt8(ascii: ":"))
-            bytes.append(32)
+            Self.prettyColon.withUnsafeBufferPointer { buffer.append($0) }
         } else {
-            bytes.append(UInt8(ascii: ":"))
+            buffer.append(34)
+            buffer.append(UInt8(ascii: ":"))
         }
     }
 
@@ -103,24 +112,23 @@ public struct JSONByteWriter: Sendable {
 
     @inline(__always)
     private mutating func append(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        text.withUTF8Buffer { buffer.append($0) }
     }
 
     /// An integer in decimal, as `Int.description`.
     public mutating func int(_ value: Int) {
         if value < 0 {
-            bytes.append(UInt8(ascii: "-"))
+            buffer.append(UInt8(ascii: "-"))
         }
         var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, enough for 20 digits
-        withUnsafeMutableBytes(of: &digits) { scratch in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { scratch in
             var index = scratch.count
             repeat {
                 index -= 1
                 scratch[index] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 48
                 magnitude /= 10
             } while magnitude != 0
-            bytes.append(contentsOf: scratch[index...])
+            buffer.append(UnsafeBufferPointer(rebasing: scratch[index...]))
         }
     }
 
@@ -138,12 +146,7 @@ public struct JSONByteWriter: Sendable {
             int(Int(value))
             return
         }
-        var text = value.description
-        text.withUTF8 { utf8 in
-            var count = utf8.count
-            if count >= 2, utf8[count - 1] == UInt8(ascii: "0"), utf8[count - 2] == UInt8(ascii: ".") { count -= 2 }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[..<count]))
-        }
+        DoubleText.append(value, dropsZeroFraction: true, to: buffer)
     }
 
     /// A double, or `null` when absent.
@@ -164,54 +167,100 @@ public struct JSONByteWriter: Sendable {
 
     /// A string given as UTF-8 bytes.
     public mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
-        bytes.append(34)
+        buffer.append(34)
         var mark = 0
         for index in 0..<utf8.count {
             let byte = utf8[index]
             guard byte < 0x20 || byte == 34 || byte == 92 else { continue }
-            if index > mark { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[mark..<index])) }
-            bytes.append(92)
+            if index > mark { buffer.append(UnsafeBufferPointer(rebasing: utf8[mark..<index])) }
+            buffer.append(92)
             switch byte {
-            case 34: bytes.append(34)
-            case 92: bytes.append(92)
-            case 0x08: bytes.append(UInt8(ascii: "b"))
-            case 0x0c: bytes.append(UInt8(ascii: "f"))
-            case 10: bytes.append(UInt8(ascii: "n"))
-            case 13: bytes.append(UInt8(ascii: "r"))
-            case 9: bytes.append(UInt8(ascii: "t"))
+            case 34: buffer.append(34)
+            case 92: buffer.append(92)
+            case 0x08: buffer.append(UInt8(ascii: "b"))
+            case 0x0c: buffer.append(UInt8(ascii: "f"))
+            case 10: buffer.append(UInt8(ascii: "n"))
+            case 13: buffer.append(UInt8(ascii: "r"))
+            case 9: buffer.append(UInt8(ascii: "t"))
             default:
                 let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+                for escaped in [UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]] { buffer.append(escaped) }
             }
             mark = index + 1
         }
-        if utf8.count > mark { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[mark...])) }
-        bytes.append(34)
+        if utf8.count > mark { buffer.append(UnsafeBufferPointer(rebasing: utf8[mark...])) }
+        buffer.append(34)
     }
 
     /// `"YYYY-MM-DDTHH:MM:SS.sssZ"`, the document's timestamp form (see `ISO8601Timestamp`).
     public mutating func timestamp(milliseconds: Int64) {
-        bytes.append(34)
-        ISO8601Timestamp.append(milliseconds: milliseconds, to: &bytes)
-        bytes.append(34)
+        var text: [UInt8] = []
+        ISO8601Timestamp.append(milliseconds: milliseconds, to: &text)
+        buffer.append(34)
+        text.withUnsafeBufferPointer { buffer.append($0) }
+        buffer.append(34)
     }
 
     /// Bytes already encoded as one JSON value by `JSONEncoder` with the same options, written at
     /// the current depth (pretty output is re-indented: every newline gains this level's indent).
     public mutating func encodedValue(_ value: [UInt8]) {
         guard pretty, depth > 0 else {
-            bytes.append(contentsOf: value)
+            value.withUnsafeBufferPointer { buffer.append($0) }
             return
         }
         // The blank line inside an empty container (`[\n\n]`) stays blank, as `JSONEncoder` writes it.
         for index in value.indices {
-            bytes.append(value[index])
+            buffer.append(value[index])
             if value[index] == 10, index + 1 < value.count, value[index + 1] != 10 { writeIndent() }
         }
     }
 
     /// Raw bytes, appended as they are.
     public mutating func raw(_ value: [UInt8]) {
-        bytes.append(contentsOf: value)
+        value.withUnsafeBufferPointer { buffer.append($0) }
+    }
+}
+
+/// The writer's storage: a malloc'd region that doubles when full.
+final class JSONByteBuffer: @unchecked Sendable {
+    // Only the writer that owns this buffer touches it (see `JSONByteWriter.buffer`).
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    @inline(__always)
+    func append(_ byte: UInt8) {
+        if count == capacity { grow(to: count + 1) }
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        if count + bytes.count > capacity { grow(to: count + bytes.count) }
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    private func grow(to needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        grown.update(from: base, count: count)
+        base.deallocate()
+        base = grown
+        capacity = newCapacity
+    }
+
+    /// The bytes so far as an array (one copy).
+    func array() -> [UInt8] {
+        Array(UnsafeBufferPointer(start: base, count: count))
     }
 }

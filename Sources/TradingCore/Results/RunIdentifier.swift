@@ -1,7 +1,7 @@
 import Dispatch
 
-/// Deterministic run ids for CLI runs: FNV-1a 64 over the canonical configuration JSON and every
-/// bar (symbol text, then each bar's open time and the IEEE bit patterns of OHLCV), as 16 hex digits.
+/// Deterministic run ids for CLI runs: FNV-1a 64 over the canonical configuration JSON, then per
+/// symbol its text and the ``BarDigest`` of its bars, as 16 hex digits.
 public enum RunIdentifier {
     public static func make(configuration: BacktestConfiguration, bars: [TradingSymbol: [Bar]]) -> String {
         var hasher = FNV1a()
@@ -9,14 +9,7 @@ public enum RunIdentifier {
         for symbol in bars.keys.sorted() {
             hasher.combine(0)
             hasher.combine(symbol.description)
-            for bar in bars[symbol] ?? [] {
-                hasher.combine(bits: UInt64(bitPattern: bar.openTime))
-                hasher.combine(bits: bar.open.bitPattern)
-                hasher.combine(bits: bar.high.bitPattern)
-                hasher.combine(bits: bar.low.bitPattern)
-                hasher.combine(bits: bar.close.bitPattern)
-                hasher.combine(bits: bar.volume.bitPattern)
-            }
+            BarDigest.combine(bars[symbol] ?? [], into: &hasher)
         }
         return hasher.hex
     }
