@@ -131,15 +131,25 @@ public struct RunStore: Sendable {
     /// Stores a run's results in one transaction, replacing any saved before: metrics, final value
     /// and trade count on the run row, and its orders, trades, equity curve and results document.
     /// Throws ``StorageError`` `.notFound` when the run does not exist (nothing is written).
+    ///
+    /// - Parameter terminal: the status the run ends with, written in the same transaction, so a
+    ///   crash right after the commit never leaves saved results on a run that start-up then marks
+    ///   interrupted (nor a finished run without its results).
     public func saveResults(
         id: String, metricsJSON: String, finalValue: Double?, tradeCount: Int,
-        ordersJSON: [String], tradesJSON: [String], equity: [EquitySample], resultsJSON: String
+        ordersJSON: [String], tradesJSON: [String], equity: [EquitySample], resultsJSON: String,
+        terminal: (status: String, endedAt: Int64, error: String?)? = nil
     ) async throws {
         let equityBlob = PackedCodec.encode(equity: equity)
         try await database.write(durable: true) { connection in
             let updated = try await connection.query(
-                "UPDATE runs SET metrics_json = ?, final_value = ?, trade_count = ? WHERE id = ? RETURNING id",
-                [.text(metricsJSON), .optionalFloat(finalValue), .integer(tradeCount), .text(id)])
+                """
+                UPDATE runs SET metrics_json = ?, final_value = ?, trade_count = ?, status = COALESCE(?, status),
+                                ended_at = COALESCE(?, ended_at), error = COALESCE(?, error)
+                WHERE id = ? RETURNING id
+                """,
+                [.text(metricsJSON), .optionalFloat(finalValue), .integer(tradeCount), .optionalText(terminal?.status),
+                 .optionalInt(terminal?.endedAt), .optionalText(terminal?.error), .text(id)])
             guard !updated.isEmpty else { throw StorageError("run \(id) not found", kind: .notFound) }
             for table in ["run_orders", "run_trades", "run_equity", "run_results"] {
                 try await connection.execute("DELETE FROM \(table) WHERE run_id = ?", [.text(id)])

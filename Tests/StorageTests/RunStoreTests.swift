@@ -124,6 +124,38 @@ struct RunStoreTests {
         }
     }
 
+    @Test("results saved with their terminal status: one commit, so start-up never marks the run interrupted")
+    func resultsWithTerminalStatus() async throws {
+        try await withMemoryDatabase { database in
+            let runs = database.runs
+            try await runs.insertRun(Self.record("done"))
+            try await runs.insertRun(Self.record("cut"))
+            try await runs.saveResults(
+                id: "done", metricsJSON: "{}", finalValue: 2, tradeCount: 1, ordersJSON: ["{}"], tradesJSON: ["{}"], equity: [],
+                resultsJSON: "{}", terminal: (status: "completed", endedAt: 9_000, error: nil))
+            var done = try #require(try await runs.run(id: "done"))
+            #expect(done.status == "completed")
+            #expect(done.endedAt == 9_000)
+            #expect(done.error == nil)
+            // Without `terminal` the status is left as it was.
+            try await runs.saveResults(
+                id: "cut", metricsJSON: "{}", finalValue: 2, tradeCount: 0, ordersJSON: [], tradesJSON: [], equity: [], resultsJSON: "{}")
+            #expect(try await runs.run(id: "cut")?.status == "running")
+            // What start-up does after a crash: only the run without a terminal status is interrupted.
+            #expect(try await runs.markInterruptedRuns(at: 10_000) == ["cut"])
+            done = try #require(try await runs.run(id: "done"))
+            #expect(done.status == "completed")
+            #expect(try await runs.results(id: "done")?.ordersJSON == ["{}"])
+            // A failure is stored with its error.
+            try await runs.insertRun(Self.record("journal"))
+            try await runs.saveResults(
+                id: "journal", metricsJSON: "{}", finalValue: 1, tradeCount: 0, ordersJSON: [], tradesJSON: [], equity: [],
+                resultsJSON: "{}", terminal: (status: "failed", endedAt: 11_000, error: "storage: journal"))
+            let failed = try #require(try await runs.run(id: "journal"))
+            #expect(failed.status == "failed" && failed.error == "storage: journal" && failed.endedAt == 11_000)
+        }
+    }
+
     @Test("deleting a run cascades to orders, trades, equity and results")
     func deleteCascades() async throws {
         try await withFileDatabase { database, _ in

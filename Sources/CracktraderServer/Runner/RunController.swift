@@ -430,7 +430,8 @@ final class RunController: Sendable {
         if !finished.samples.isEmpty { do {
             try await database.runs.saveResults(
                 id: id, metricsJSON: metricsJSON, finalValue: summary.final_value, tradeCount: finished.closedTradeCount,
-                ordersJSON: finished.ordersJSON, tradesJSON: finished.tradesJSON, equity: finished.samples, resultsJSON: summaryJSON)
+                ordersJSON: finished.ordersJSON, tradesJSON: finished.tradesJSON, equity: finished.samples, resultsJSON: summaryJSON,
+                terminal: (status: failure != nil ? RunStatus.failed.rawValue : status.rawValue, endedAt: endedAt, error: failure))
         } catch {
             logger.error("could not save results", metadata: ["run_id": "\(id)", "error": "\(error)"])
             saveError = "storage: the results could not be saved"
