@@ -62,7 +62,7 @@ public func buildApplication(
     try CatalogRoutes(resolver: resolver, options: configuration.runner, scripts: scripts).register(on: &routes)
     try ScriptRoutes(library: scripts, runs: database.runs, now: configuration.runner.now).register(on: &routes)
     let sweeps = SweepController(store: database.sweeps, resolver: resolver, hub: hub, options: configuration.runner, logger: logger)
-    try SweepRoutes(controller: sweeps, idempotency: database.idempotency).register(on: &routes)
+    try SweepRoutes(controller: sweeps, idempotency: database.idempotency, scripts: database.scripts).register(on: &routes)
     try routes.add(.get, "/metrics") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

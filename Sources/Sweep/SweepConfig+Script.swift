@@ -45,7 +45,9 @@ extension FieldReader {
         switch node.value {
         case .string(let text):
             guard !text.isEmpty else { throw fail("script", node, "must be the path of a Pine strategy file") }
-            guard readingFiles else { throw fail("script", node, "a script file is read by `cracktrader sweep` only; here give built-in strategies") }
+            guard readingFiles else {
+                throw fail("script", node, "a script file is read by `cracktrader sweep` only; here name a saved script in strategy, or give the source inline as script: {\"source\": …}")
+            }
             path = SweepConfig.resolve(text, baseDirectory)
             let bytes: [UInt8]
             do { bytes = try SweepFiles.read(path) } catch { throw fail("script", node, error.message) }

@@ -6,7 +6,9 @@ import TradingCore
 /// - grid, random, halton: one stage, every point × symbol over the data's full range.
 /// - tpe: stages of `search.batch_size` points until `search.samples` points are scored.
 /// - walk-forward: stage 1 runs the points in sample on every fold; stage 2 runs each
-///   (symbol, fold)'s top-k out of sample, and the last fold's best on the holdout.
+///   (symbol, fold)'s top-k out of sample, and the last fold's best on the holdout. With tpe,
+///   stage 1 is itself a series of stages: each fold is optimised on its own training window,
+///   one batch per fold per stage, from that fold's own in-sample results.
 ///
 /// The next stage is a pure function of the config, the data and the history, which is what
 /// lets `sweep ask` on any machine plan the same cells as a local sweep.
@@ -26,9 +28,6 @@ public struct SweepPlanner: Sendable {
             throw SweepError.config("symbols", "no bars for \(symbol)")
         }
         if let settings = config.walkForward {
-            if config.search.method == .tpe {
-                throw SweepError.config("search.method", "walk-forward optimises each fold with grid, random or halton; tpe is not supported with walk_forward")
-            }
             guard let range = data.commonWindow(config.symbols) else {
                 throw SweepError.config("symbols", "the symbols' data do not overlap in time, so they cannot share folds")
             }
@@ -84,7 +83,13 @@ public struct SweepPlanner: Sendable {
         let symbols = config.symbols.count
         let total: Int
         if config.search.method == .tpe {
-            total = config.search.samples * symbols
+            if let folds {
+                let k = config.walkForward!.topK
+                let perFold = config.search.samples * symbols
+                total = (perFold + min(k, config.search.samples) * symbols) * folds.folds.count + (folds.holdout == nil ? 0 : symbols)
+            } else {
+                total = config.search.samples * symbols
+            }
             if SweepSampler.gridSize(config) < config.search.samples, SweepSampler.gridSize(config) <= SweepSampler.enumerationLimit {
                 let feasible = try SweepSampler.grid(config).count
                 guard feasible > 0 else { throw SweepError.config("constraints", "no parameter point satisfies the constraints") }
@@ -143,13 +148,25 @@ public struct SweepPlanner: Sendable {
         }
 
         let inSample = history.filter { $0.role == .inSample }
-        if inSample.isEmpty {
+        guard !history.contains(where: { $0.role == .outOfSample || $0.role == .holdout }) else { return [] }
+        if config.search.method == .tpe {
+            // Each fold's next batch from its own in-sample observations; out of sample once no
+            // fold has anything left to propose.
+            var cells: [SweepCell] = []
+            for fold in folds.folds {
+                let observations = Self.observations(inSample.filter { $0.fold == fold.index }, config: config)
+                let remaining = config.search.samples - observations.count
+                guard remaining > 0 else { continue }
+                let points = TPESearch.propose(config, history: observations, size: min(config.search.batchSize, remaining))
+                cells += points.flatMap { point in config.symbols.map { cell(point, $0, fold.train, .inSample, fold.index) } }
+            }
+            if !cells.isEmpty { return cells }
+        } else if inSample.isEmpty {
             let points = try basePoints()
             return folds.folds.flatMap { fold in
                 points.flatMap { point in config.symbols.map { cell(point, $0, fold.train, .inSample, fold.index) } }
             }
         }
-        guard !history.contains(where: { $0.role == .outOfSample || $0.role == .holdout }) else { return [] }
         var cells: [SweepCell] = []
         let k = config.walkForward!.topK
         for symbol in config.symbols {

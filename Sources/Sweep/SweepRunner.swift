@@ -1,10 +1,11 @@
-import Dispatch
 import Synchronization
 import TradingCore
 
 /// Runs cells on N worker threads. The bars are shared read-only: each (symbol, window) slice is
 /// cut once before the workers start. Engine runs are synchronous CPU work, so they run on
-/// Dispatch threads (`concurrentPerform`), never on Swift concurrency's cooperative pool.
+/// threads of their own (`WorkerThreads`): never on Swift concurrency's cooperative pool, nor on
+/// Dispatch's pool, which on Linux is the same threads — a server's requests would wait for the
+/// sweep to end.
 public enum SweepRunner {
     /// Called from worker threads with (cells done, cells total).
     public typealias Progress = @Sendable (Int, Int) -> Void
@@ -28,7 +29,7 @@ public enum SweepRunner {
         let done = Atomic<Int>(0)
         let results = Mutex<[CellResult?]>(Array(repeating: nil, count: cells.count))
         let workers = max(1, min(jobs, cells.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        WorkerThreads.run(count: workers) { _ in
             while true {
                 if let shouldStop, shouldStop() { return }
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -44,13 +45,11 @@ public enum SweepRunner {
         return results.withLock { $0.compactMap { $0 } }
     }
 
-    /// `run` on a Dispatch thread, awaited without blocking the cooperative pool.
+    /// `run` on a thread of its own, awaited without blocking the cooperative pool.
     public static func run(_ cells: [SweepCell], config: SweepConfig, data: SweepDataSet, jobs: Int,
                            progress: Progress? = nil, shouldStop: StopCheck? = nil) async -> [CellResult] {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: run(cells, config: config, data: data, jobs: jobs, progress: progress, shouldStop: shouldStop))
-            }
+        await WorkerThreads.value {
+            run(cells, config: config, data: data, jobs: jobs, progress: progress, shouldStop: shouldStop)
         }
     }
 

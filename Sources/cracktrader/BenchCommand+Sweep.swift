@@ -7,7 +7,7 @@ import TradingCore
 /// single cell, so the cost around the engine and the parallel efficiency show.
 extension BenchCommand {
     func sweepRows(series: [Bar]) throws -> [(String, String)] {
-        let cores = ProcessInfoLite.activeProcessorCount
+        let cores = ProcessorCount.online
         var rows: [(String, String)] = []
         let cases = [(cells: 1_000, bars: min(series.count, 100_000), fast: 50, slow: 20), (cells: 100, bars: series.count, fast: 10, slow: 10)]
         for bench in cases where bench.bars > 0 {

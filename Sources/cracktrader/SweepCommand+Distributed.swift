@@ -73,7 +73,7 @@ struct SweepRunCommand: AsyncParsableCommand {
                 && data.dataHash(cell.symbol, in: cell.window) != cell.dataHash {
                 throw SweepError.permanent("SWEEP_DATA_CHANGED", "the bars of \(cell.symbol) in cell \(cell.id)'s window differ from the planned ones (data hash \(cell.dataHash)); re-plan with the current data")
             }
-            let results = await SweepRunner.run(cells, config: config, data: data, jobs: jobs ?? ProcessInfoLite.activeProcessorCount)
+            let results = await SweepRunner.run(cells, config: config, data: data, jobs: jobs ?? ProcessorCount.online)
             let document = try SweepMerger.shardDocument(header: plan.header, shard: shard, results: results)
             try SweepFiles.makeDirectory(output)
             let digits = String(shard)

@@ -89,7 +89,7 @@ struct SweepLocalCommand: AsyncParsableCommand {
     func run() async throws {
         try await withSweepExitStatus {
             let planner = try await options.planner()
-            let workers = jobs ?? ProcessInfoLite.activeProcessorCount
+            let workers = jobs ?? ProcessorCount.online
             guard workers >= 1 else { throw SweepError.config("--jobs", "must be at least 1") }
             if let memoryBudget, memoryBudget < 1 { throw SweepError.config("--memory-budget", "must be a positive number of MiB") }
             let bar = quiet ? nil : SweepProgressBar()
@@ -108,12 +108,5 @@ struct SweepLocalCommand: AsyncParsableCommand {
                 writeLine(SweepSummaryTable.render(document), to: output == nil && json ? STDERR_FILENO : STDOUT_FILENO)
             }
         }
-    }
-}
-
-/// The processor count without Foundation's `ProcessInfo`.
-enum ProcessInfoLite {
-    static var activeProcessorCount: Int {
-        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 }

@@ -32,6 +32,22 @@ struct SweepRunTests {
         #expect(planner.data.bars[symbol]!.count == 60 * 24)
     }
 
+    /// A distributed sweep in one process: ask for a plan, run its shards, tell the merged
+    /// results, until ask has nothing more. Returns the final merge and each stage's cell count.
+    static func askTell(_ planner: SweepPlanner, shards: Int) throws -> (JSONValue?, [Int]) {
+        var history: JSONValue?
+        var stages: [Int] = []
+        while true {
+            let results = try (history?["cells"]?.arrayValue ?? []).map { try CellResult(json: $0) }
+            guard let plan = try SweepPlan.next(planner, history: results, shards: shards) else { break }
+            stages.append(plan.cells.count)
+            var inputs = try Self.runShards(plan, data: planner.data)
+            if let history { inputs.insert(("history.json", history.canonicalBytes), at: 0) }
+            history = try SweepMerger.merge(inputs)
+        }
+        return (history, stages)
+    }
+
     /// Runs a plan the way `sweep run` does: plan JSON → parse → shard cells → results → shard file bytes.
     /// (The bars are the planner's: `sweep run` reloading the same sim range gets the same bars,
     /// which the data-hash check below confirms.)
@@ -128,16 +144,7 @@ struct SweepRunTests {
         #expect(points.count == 20)
 
         // Distributed: ask → run 2 shards → tell, until ask has nothing more; batches of 6, 6, 6, 2.
-        var history: JSONValue?
-        var batches: [Int] = []
-        while true {
-            let results = try (history?["cells"]?.arrayValue ?? []).map { try CellResult(json: $0) }
-            guard let plan = try SweepPlan.next(planner, history: results, shards: 2) else { break }
-            batches.append(plan.cells.count)
-            var inputs = try Self.runShards(plan, data: planner.data)
-            if let history { inputs.insert(("history.json", history.canonicalBytes), at: 0) }
-            history = try SweepMerger.merge(inputs)
-        }
+        let (history, batches) = try Self.askTell(planner, shards: 2)
         #expect(batches == [6, 6, 6, 2])
         #expect(history?.canonicalBytes == one)
     }
@@ -153,16 +160,7 @@ struct SweepRunTests {
         #expect(planner.folds?.folds.count == 3)
         let local = try await SweepSession.run(planner, jobs: 2)
 
-        var history: JSONValue?
-        var stages: [Int] = []
-        while true {
-            let results = try (history?["cells"]?.arrayValue ?? []).map { try CellResult(json: $0) }
-            guard let plan = try SweepPlan.next(planner, history: results, shards: 3) else { break }
-            stages.append(plan.cells.count)
-            var inputs = try Self.runShards(plan, data: planner.data)
-            if let history { inputs.insert(("history.json", history.canonicalBytes), at: 0) }
-            history = try SweepMerger.merge(inputs)
-        }
+        let (history, stages) = try Self.askTell(planner, shards: 3)
         // Stage 1: 15 points × 2 symbols × 3 folds; stage 2: top-2 × 2 symbols × 3 folds + 2 holdouts.
         #expect(stages == [90, 14])
         #expect(history?.canonicalBytes == local.canonicalBytes)
@@ -191,6 +189,64 @@ struct SweepRunTests {
         if let isMean = report["in_sample_mean_objective"]?.doubleValue, let oosMean = report["out_of_sample_mean_objective"]?.doubleValue, isMean > 0 {
             #expect(report["walk_forward_efficiency"] == .double(oosMean / isMean))
         }
+    }
+
+    static let walkForwardTPE = SweepFixtures.issueExample(
+        symbols: #"["BTC/USDT", "ETH/USDT"]"#,
+        extra: #", "walk_forward": {"mode": "rolling", "train": "20d", "test": "10d", "holdout": "10d", "top_k": 2}"#
+    ).replacingOccurrences(of: #""method": "grid""#, with: #""method": "tpe", "samples": 7, "batch_size": 4, "startup": 4, "seed": 11"#)
+
+    @Test("walk-forward with TPE: each fold optimised on its own, in batches; local equals ask/tell, any worker count")
+    func walkForwardTPERun() async throws {
+        let planner = try await SweepFixtures.planner(Self.walkForwardTPE)
+        #expect(planner.folds?.folds.count == 3)
+        let local = try await SweepSession.run(planner, jobs: 2)
+        #expect(try await SweepSession.run(planner, jobs: 1).canonicalBytes == local.canonicalBytes)
+
+        let (history, stages) = try Self.askTell(planner, shards: 3)
+        // In sample: batches of 4 then 3 points per fold (7 samples) × 2 symbols × 3 folds;
+        // then top-2 × 2 symbols × 3 folds out of sample + 2 holdouts.
+        #expect(stages == [24, 18, 14])
+        #expect(history?.canonicalBytes == local.canonicalBytes)
+
+        let cells = try #require(local["cells"]?.arrayValue)
+        for fold in 0..<3 {
+            for symbol in ["BTC/USDT", "ETH/USDT"] {
+                let mine = cells.filter { $0["role"] == .string("in_sample") && $0["fold"] == .int(fold) && $0["symbol"] == .string(symbol) }
+                #expect(mine.count == 7)
+                #expect(Set(mine.map { $0["parameters"]!.canonicalText }).count == 7)
+                // Every point meets the constraint.
+                for cell in mine {
+                    #expect(cell["parameters"]!["fast_period"]!.intValue! < cell["parameters"]!["slow_period"]!.intValue!)
+                }
+            }
+        }
+        // The first batch is the seeded startup draw, the same for every fold (same history size);
+        // the second batch of each fold comes from that fold's own results.
+        let report = try #require(local["walk_forward"]?["symbols"]?["BTC/USDT"])
+        let folds = try #require(report["folds"]?.arrayValue)
+        #expect(folds.count == 3)
+        for (index, fold) in folds.enumerated() {
+            #expect(fold["chosen"]?.arrayValue?.count == 2)
+            // The chosen points are this fold's in-sample top 2 (objective, then id).
+            let ranked = cells.filter { $0["role"] == .string("in_sample") && $0["fold"] == .int(index) && $0["symbol"] == .string("BTC/USDT") && $0["objective"] != .null }
+                .sorted { a, b in
+                    let x = a["objective"]!.doubleValue!, y = b["objective"]!.doubleValue!
+                    return x != y ? x > y : a["id"]!.stringValue! < b["id"]!.stringValue!
+                }
+            #expect(fold["chosen"]?.arrayValue == Array(ranked.prefix(2)).map { $0["parameters"]! })
+            #expect(fold["out_of_sample"]?.arrayValue?.first?["parameters"] == fold["in_sample"]?["parameters"])
+        }
+        #expect(report["holdout"]?["parameters"] == folds[2]["in_sample"]?["parameters"])
+    }
+
+    @Test("walk-forward with TPE counts toward the cell cap before anything runs")
+    func walkForwardTPECap() async throws {
+        // (7 × 2 in sample + 2 × 2 out of sample) × 3 folds + 2 holdouts = 56 cells.
+        let error = await SweepFixtures.error { _ = try await SweepFixtures.planner(Self.walkForwardTPE, maxCells: 55) }
+        #expect(error?.code == "SWEEP_TOO_MANY_CELLS")
+        #expect(error?.message == "the sweep has 56 cells, more than the cap of 55; narrow the parameters or raise --max-cells")
+        #expect(try await SweepFixtures.planner(Self.walkForwardTPE, maxCells: 56).folds?.folds.count == 3)
     }
 }
 

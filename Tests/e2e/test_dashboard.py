@@ -461,10 +461,8 @@ def sweep_cell_order(driver):
     return [row.get_attribute("data-cell") for row in driver.find_elements(By.CSS_SELECTOR, "#sweep-cells-table tbody tr")]
 
 
-def test_12_sweep_grid_progress_table_heatmap_and_open_as_run(driver, base_url):
-    """A small sim MovingAverageCross grid from the Sweeps tab: its progress reaches completion,
-    the cell table is sorted by the server, the heatmap is drawn with its legend, and one cell opens
-    as an ordinary backtest whose results show. The console stays free of errors."""
+def open_sweeps_tab(driver, base_url):
+    """A fresh page with no run in progress (so "open as a run" can start one), on the Sweeps tab."""
     driver.get(base_url + "/ui")
     wait_for_form(driver)
     driver.get_log("browser")  # start clean
@@ -473,12 +471,10 @@ def test_12_sweep_grid_progress_table_heatmap_and_open_as_run(driver, base_url):
         wait_status(driver, ("stopped", "completed", "failed"), timeout=60)
     driver.find_element(By.ID, "tab-sweeps").click()
     wait(driver).until(lambda d: d.find_element(By.ID, "sweeps-view").is_displayed())
-    assert not driver.find_element(By.ID, "runs-view").is_displayed()
-    assert driver.current_url.endswith("#sweeps")
-    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#sw-strategy option"))
 
-    # The form: fast_period 5, 10, 15 (range) × slow_period 20, 30 (list) = 6 points on one symbol.
-    Select(driver.find_element(By.ID, "sw-strategy")).select_by_value("MovingAverageCross")
+
+def fill_sweep_market(driver):
+    """The sweep form's market and window: sim, BTC/USDT only, 1h, SWEEP_START to SWEEP_END."""
     Select(driver.find_element(By.ID, "sw-exchange")).select_by_value("sim")
     for button in driver.find_elements(By.CSS_SELECTOR, "#sweep-form .chip-remove"):
         button.click()
@@ -486,6 +482,20 @@ def test_12_sweep_grid_progress_table_heatmap_and_open_as_run(driver, base_url):
     Select(driver.find_element(By.ID, "sw-timeframe")).select_by_value("1h")
     set_value(driver, "sw-start", SWEEP_START)
     set_value(driver, "sw-end", SWEEP_END)
+
+
+def test_12_sweep_grid_progress_table_heatmap_and_open_as_run(driver, base_url):
+    """A small sim MovingAverageCross grid from the Sweeps tab: its progress reaches completion,
+    the cell table is sorted by the server, the heatmap is drawn with its legend, and one cell opens
+    as an ordinary backtest whose results show. The console stays free of errors."""
+    open_sweeps_tab(driver, base_url)
+    assert not driver.find_element(By.ID, "runs-view").is_displayed()
+    assert driver.current_url.endswith("#sweeps")
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#sw-strategy option"))
+
+    # The form: fast_period 5, 10, 15 (range) × slow_period 20, 30 (list) = 6 points on one symbol.
+    Select(driver.find_element(By.ID, "sw-strategy")).select_by_value("MovingAverageCross")
+    fill_sweep_market(driver)
     Select(driver.find_element(By.ID, "sp-fast_period-mode")).select_by_value("range")
     for key, value in (("from", "5"), ("to", "15"), ("step", "5")):
         box = driver.find_element(By.ID, f"sp-fast_period-{key}")
@@ -572,4 +582,56 @@ def test_12_sweep_grid_progress_table_heatmap_and_open_as_run(driver, base_url):
     assert text(driver, "#metrics-table tr[data-metric='total_return'] td") == en_us(results["performance_metrics"]["total_return"] * 100, 2) + "%"
     # The same point over the same window: the run reproduces the cell.
     assert abs(results["performance_metrics"]["total_return"] - best["performance_metrics"]["total_return"]) <= 1e-9
+    assert_no_console_errors(driver)
+
+
+def test_13_script_sweep_and_open_as_run(driver, base_url):
+    """The script saved in test 9 is swept from the Sweeps tab (its inputs as the parameters, no
+    initial cash: the script's strategy() sets it), and its best cell opens as a run of that script
+    that reproduces the cell."""
+    open_sweeps_tab(driver, base_url)
+    wait(driver, 10).until(lambda d: any(o.get_attribute("value") == E2E_NAME for o in d.find_elements(By.CSS_SELECTOR, "#sw-strategy option")))
+    Select(driver.find_element(By.ID, "sw-strategy")).select_by_value(E2E_NAME)
+    wait(driver, 5).until(lambda d: d.find_elements(By.ID, "sp-fastLength-mode"))
+    assert not driver.find_element(By.ID, "sw-cash").is_displayed(), "a script's capital comes from strategy()"
+    assert "strategy() call sets the capital" in text(driver, "#sw-strategy-help")
+    fill_sweep_market(driver)
+    Select(driver.find_element(By.ID, "sp-fastLength-mode")).select_by_value("list")
+    driver.find_element(By.ID, "sp-fastLength-list").send_keys("5, 10, 15")
+    box = driver.find_element(By.ID, "sp-slowLength-value")
+    box.clear()
+    box.send_keys("30")
+    constraints = driver.find_element(By.ID, "sw-constraints")
+    constraints.clear()
+    Select(driver.find_element(By.ID, "sw-method")).select_by_value("grid")
+    Select(driver.find_element(By.ID, "sw-objective")).select_by_value("net_profit")
+    name = f"e2e script grid {int(time.time()) % 100000}"
+    driver.find_element(By.ID, "sw-name").send_keys(name)
+    wait(driver, 5).until(lambda d: d.find_element(By.ID, "sw-points").text.startswith("3 grid points"))
+    driver.find_element(By.ID, "sw-submit").click()
+
+    wait(driver, 15).until(lambda d: name in d.find_element(By.ID, "sweep-progress-title").text)
+    try:
+        wait(driver, 180, 0.25).until(lambda d: d.find_element(By.ID, "sweep-status").text.strip() == "completed")
+    except TimeoutException:
+        raise AssertionError(f"sweep status stayed {text(driver, '#sweep-status')!r}: {text(driver, '#sweep-progress-text')}")
+    sweep = next(s for s in get_json(base_url, "/api/v1/sweeps?limit=20&offset=0")["sweeps"] if s.get("name") == name)
+    assert sweep["strategy"] == E2E_NAME and sweep["summary"]["cells"] == 3 and sweep["summary"]["ok"] == 3, sweep
+    detail = get_json(base_url, f"/api/v1/sweeps/{sweep['sweep_id']}?limit=100&offset=0&sort=objective&order=desc")
+    assert detail["config"]["script"]["name"] == E2E_NAME and detail["config"]["script"]["title"] == "E2E Cross"
+    assert "commission" not in detail["config"] and "initial_cash" in detail["config"]
+    best = detail["cells"][0]
+    wait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#sweep-cells-table tr[data-cell='{best['id']}'] .actions button"))
+
+    previous_run = driver.execute_script("return document.getElementById('card-run-id').textContent.trim()")
+    driver.find_element(By.CSS_SELECTOR, f"#sweep-cells-table tr[data-cell='{best['id']}'] .actions button").click()
+    wait(driver, 10).until(lambda d: d.find_element(By.ID, "tab-runs").get_attribute("aria-selected") == "true")
+    wait(driver, 30).until(lambda d: d.find_element(By.ID, "card-run-id").text.strip() not in ("", DASH, previous_run))
+    wait_status(driver, "completed", timeout=180)
+    results = get_json(base_url, "/api/v1/results")
+    assert results["config"]["strategy_name"] == E2E_NAME
+    assert results["config"]["strategy_params"]["fastLength"] == best["parameters"]["fastLength"]
+    assert results["config"]["strategy_params"]["slowLength"] == 30
+    assert results["final_value"] == best["final_value"]
+    assert results["performance_metrics"] == best["performance_metrics"]
     assert_no_console_errors(driver)

@@ -13,7 +13,7 @@ const METHOD_HELP = {
   grid: 'Every point of the parameter grid that satisfies the constraints.',
   random: 'Seeded random distinct points.',
   halton: 'Scrambled Halton low-discrepancy points.',
-  tpe: 'Adaptive Tree-structured Parzen Estimator, in batches of 16 (not with walk-forward).',
+  tpe: 'Adaptive Tree-structured Parzen Estimator, in batches of 16 (with walk-forward: each fold optimised on its own).',
 };
 
 /** `onSubmit(body)` starts the sweep (returns a promise). */
@@ -105,11 +105,16 @@ export function createSweepForm(form, { onSubmit, skipValidation = false }) {
   }
 
   function strategy() { return strategies.find((s) => s.name === strategySelect.value); }
+  /** A saved Pine script: its strategy() call sets capital, commission and fills. */
+  function isScript() { return strategy()?.kind === 'script'; }
   function exchange() { return exchanges.find((x) => x.id === exchangeSelect.value); }
 
   function renderParams() {
     const s = strategy();
-    strategyHelp.textContent = s?.description ?? '';
+    strategyHelp.textContent = isScript()
+      ? `${s.description} Its strategy() call sets the capital, sizing, commission and fills; the newest saved version is swept.`
+      : s?.description ?? '';
+    form.querySelector('[data-field="sw-cash"]').hidden = isScript();
     const rows = (s?.parameters ?? []).map(paramRow);
     params.replaceChildren(h('legend', { text: 'Parameters' }),
       ...(rows.length ? rows : [h('p', { class: 'help', text: 'This strategy has no parameters.' })]),
@@ -228,7 +233,7 @@ export function createSweepForm(form, { onSubmit, skipValidation = false }) {
     if (!Number.isFinite(e)) errors.push({ id: 'sw-end', message: 'Choose an end date' });
     if (Number.isFinite(s) && Number.isFinite(e) && e <= s) errors.push({ id: 'sw-end', message: 'End date must be after the start date' });
     const cash = Number(v.cash);
-    if (v.cash.trim() === '' || !Number.isFinite(cash) || cash <= 0) errors.push({ id: 'sw-cash', message: 'Initial cash must be a number greater than 0' });
+    if (!isScript() && (v.cash.trim() === '' || !Number.isFinite(cash) || cash <= 0)) errors.push({ id: 'sw-cash', message: 'Initial cash must be a number greater than 0' });
     if (v.walkForward) {
       for (const key of ['train', 'test']) if (!v.walkForward[key]) errors.push({ id: `sw-wf-${key}`, message: `Walk-forward needs a ${key} span` });
       for (const key of ['train', 'test', 'step', 'holdout']) {
@@ -237,7 +242,6 @@ export function createSweepForm(form, { onSubmit, skipValidation = false }) {
       }
       const k = Number(v.walkForward.top_k);
       if (!Number.isInteger(k) || k < 1) errors.push({ id: 'sw-wf-top-k', message: 'Top k must be a whole number of at least 1' });
-      if (v.method === 'tpe') errors.push({ id: 'sw-method', message: 'TPE is not available with walk-forward' });
     }
     return errors;
   }
@@ -249,6 +253,7 @@ export function createSweepForm(form, { onSubmit, skipValidation = false }) {
       initial_cash: v.cash.trim() === '' ? null : Number(v.cash),
       parameters: v.parameters, objective: v.objective, search: { method: v.method },
     };
+    if (isScript()) delete body.initial_cash;
     if (v.name) body.name = v.name;
     if (v.constraints.length) body.constraints = v.constraints;
     if (v.method !== 'grid') {
@@ -333,7 +338,9 @@ export function createSweepForm(form, { onSubmit, skipValidation = false }) {
   return {
     /** Builds the form once both capability lists are known. */
     setCapabilities(strategyList, exchangeList) {
-      strategies = (strategyList ?? []).filter((s) => s.kind !== 'script'); // sweeps run built-ins only
+      // Built-ins and saved Pine strategies that compile (an indicator places no orders).
+      strategies = (strategyList ?? []).filter((s) => s.kind !== 'script'
+        || (s.compiles !== false && !/^Pine indicator/.test(s.description ?? '')));
       exchanges = exchangeList ?? [];
       const keep = strategySelect.value;
       const want = strategies.some((s) => s.name === keep) ? keep

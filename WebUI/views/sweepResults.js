@@ -174,6 +174,7 @@ export function createSweepResults(root, { load, onOpenAsRun }) {
     }
     const ranks = new Map((detail.ranking ?? []).map((r) => [r.id, r.rank]));
     const names = swept();
+    const runnable = Boolean(detail.config?.strategy ?? detail.strategy);
     const plain = (t, numeric) => h('th', { scope: 'col', class: numeric ? 'num' : null, text: t });
     const head = h('tr', {},
       sortButton('rank', 'Rank', true), sortButton('id', 'Cell', false), plain('Symbol'),
@@ -199,6 +200,8 @@ export function createSweepResults(root, { load, onOpenAsRun }) {
         h('td', { title: c.error ? (typeof c.error === 'string' ? c.error : c.error.message ?? '') : null },
           h('span', { class: 'status-pill', dataset: { state: c.status === 'ok' ? 'completed' : c.status ?? '' }, text: c.status ?? DASH })),
         h('td', { class: 'actions' }, h('button', { type: 'button', class: 'button-quiet', text: 'Open as a run',
+          // A script given inline (not saved) has no name a run could use.
+          disabled: !runnable, title: runnable ? null : 'This sweep ran a script given inline; save it as a script to run it',
           'aria-label': `Open cell ${c.id} as a backtest run`, on: { click: () => onOpenAsRun(backtestBodyForCell(detail, c)) } })));
     });
     cellsWrap.replaceChildren(h('table', { id: 'sweep-cells-table' },

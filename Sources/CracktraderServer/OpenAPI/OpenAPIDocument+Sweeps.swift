@@ -55,7 +55,7 @@ extension OpenAPIDocument {
         let anyObject: JSONValue = ["type": "object"]
         let progress = object(["stage": integer, "done": integer, "total": integer])
         let entry: [String: JSONValue] = [
-            "sweep_id": string, "name": nullable("string"), "status": ref("SweepStatus"), "strategy": string, "symbols": array(string),
+            "sweep_id": string, "name": nullable("string"), "status": ref("SweepStatus"), "strategy": nullable("string"), "symbols": array(string),
             "timeframe": string, "exchange": string,
             "objective": ["description": "A metric name or {\"weights\": {metric: weight}}, as configured", "type": ["string", "object"]],
             "search_method": ["type": "string", "enum": ["grid", "random", "halton", "tpe"]],
@@ -85,7 +85,7 @@ extension OpenAPIDocument {
             "SweepStatus": ["type": "string", "enum": ["running", "completed", "stopped", "failed", "interrupted"]],
             "SweepRequest": [
                 "type": "object", "required": ["strategy", "start", "end"],
-                "description": "A sweep config as docs/sweeps.md describes it (strategy, symbols, timeframe, start, end, initial_cash, commission, slippage_bps, fill_at, parameters, constraints, search, objective, min_trades, max_drawdown, walk_forward, top) plus an optional name; data, data_dir and exchange_config are refused (400).",
+                "description": "A sweep config as docs/sweeps.md describes it (strategy: a built-in or a saved script's name, or script: {source, path} inline; symbols, timeframe, start, end, initial_cash, commission, slippage_bps, fill_at, parameters, constraints, search, objective, min_trades, max_drawdown, walk_forward, top) plus an optional name; data, data_dir and exchange_config are refused (400).",
                 "properties": [
                     "name": ["type": "string", "minLength": 1, "maxLength": 100], "strategy": string, "symbols": array(string),
                     "exchange": ["type": "string", "description": "Default sim; other exchanges read the candle store (and venues download)"],

@@ -13,7 +13,7 @@ import Glibc
 /// Runs API sweeps, one at a time, next to (not instead of) the single-run lifecycle.
 ///
 /// The work is the Sweep module's, exactly as `cracktrader sweep` does it: `SweepPlanner` checks
-/// the config against the data, `SweepSession` runs the stages on Dispatch worker threads (never
+/// the config against the data, `SweepSession` runs the stages on worker threads of their own (never
 /// on an event loop or the cooperative pool) and `SweepMerger` builds the results document. The
 /// bars come through the server's `DataResolver`, the same path its backtests use (sim generated,
 /// other exchanges from the candle store or downloads).
@@ -38,7 +38,7 @@ actor SweepController {
 
     init(
         store: SweepStore, resolver: DataResolver, hub: StatusHub, options: RunnerOptions, logger: Logger,
-        maxCells: Int = SweepConfig.defaultMaxCells, jobs: Int = SweepController.processorCount
+        maxCells: Int = SweepConfig.defaultMaxCells, jobs: Int = ProcessorCount.online
     ) {
         self.store = store
         self.resolver = resolver
@@ -47,10 +47,6 @@ actor SweepController {
         self.logger = logger
         self.maxCells = maxCells
         self.jobs = max(1, jobs)
-    }
-
-    static var processorCount: Int {
-        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
     /// The id of the running sweep, if any.
@@ -84,6 +80,15 @@ actor SweepController {
         let createdAt = options.now()
         var configJSON = config.json(includingData: false).objectValue ?? [:]
         configJSON["exchange"] = .string(request.exchange)
+        if let saved = request.savedScript {
+            // The name the request used (what "open as a run" sends as strategy_name) and the
+            // version swept; the header's script keeps its title and SHA-256.
+            configJSON["strategy"] = .string(saved.name)
+            var script = configJSON["script"]?.objectValue ?? [:]
+            script["name"] = .string(saved.name)
+            script["version"] = .int(saved.version)
+            configJSON["script"] = .object(script)
+        }
         let record = SweepRecord(
             id: id, name: request.name, status: SweepStatus.running.rawValue, createdAt: createdAt,
             configJSON: SweepJSON.object(configJSON).canonicalText, timeframe: data.timeframe.rawValue, exchange: request.exchange,

@@ -9,14 +9,17 @@ import Sweep
 struct SweepRoutes {
     let controller: SweepController
     let idempotency: IdempotencyStore
+    /// Saved scripts a sweep's `strategy` may name (nil: built-ins only).
+    var scripts: ScriptStore? = nil
 
     func register(on routes: inout RouteRegistrar) throws {
         let controller = self.controller
         let store = controller.store
         // Idempotency-Key as on POST /run/backtest; no run mode can be created by this route.
         let idempotent = IdempotentStarts(store: idempotency)
+        let scripts = self.scripts
         try routes.add(.post, "/api/v1/sweeps", handler: idempotent.wrap(route: "/api/v1/sweeps", modes: ["sweep"]) { request, _ in
-            let body = try await SweepRequest.read(request)
+            let body = try await SweepRequest.read(request, scripts: scripts)
             return Self.respond(try await controller.start(body), status: .accepted)
         })
         try routes.add(.get, "/api/v1/sweeps") { request, _ in

@@ -52,6 +52,10 @@ public enum CandleCSVParser {
 
     /// Reads and parses the file at `path`. A file that cannot be read throws `.dataUnavailable`.
     public static func parse(contentsOf path: String, options: Options = .strict) throws(TradingError) -> ParsedCandles {
+        if let mapping = try FileBytes.map(path: path) {
+            defer { mapping.unmap() }
+            return try parse(bytes: mapping.bytes, options: options)
+        }
         let bytes = try FileBytes.read(path: path)
         return try parse(bytes: bytes, options: options)
     }
@@ -158,133 +162,21 @@ public enum CandleCSVParser {
             }
             layout = .header(timeColumn: columnNames[0])
         }
-        let expectedColumns = roles.count
 
         // Data rows.
-        let strict = options.mode == .strict
-        let timeframe = options.timeframe
-        var bars: [Bar] = []
-        bars.reserveCapacity(max(16, (end - position) / 48))
-        var lines: [Int32] = []
-        if !strict { lines.reserveCapacity(bars.capacity) }
-        var issues: [CandleCSVIssue] = []
-        var rowCount = 0
-        var lastTime = Int64.min
-        var lastLine = 0
-        var needsSort = false
-        let bounds = UnsafeMutablePointer<Int>.allocate(capacity: 12)
-        defer { bounds.deallocate() }
-
-        try roles.withUnsafeBufferPointer { (roleTable: UnsafeBufferPointer<UInt8>) throws(TradingError) in
-            while position < end {
-                lineNumber += 1
-                let lineStart = position
-                var fieldStart = position
-                var fieldIndex = 0
-                while position < end {
-                    let byte = buffer[position]
-                    if byte == delimiter {
-                        if fieldIndex < expectedColumns {
-                            let role = Int(roleTable[fieldIndex])
-                            if role < 6 {
-                                bounds[2 &* role] = fieldStart
-                                bounds[2 &* role &+ 1] = position
-                            }
-                        }
-                        fieldIndex += 1
-                        fieldStart = position + 1
-                    } else if byte == newline {
-                        break
-                    }
-                    position += 1
-                }
-                let lineEnd = position
-                position += 1
-                if fieldIndex < expectedColumns {
-                    let role = Int(roleTable[fieldIndex])
-                    if role < 6 {
-                        bounds[2 &* role] = fieldStart
-                        bounds[2 &* role &+ 1] = lineEnd
-                    }
-                }
-                fieldIndex += 1
-                if fieldIndex == 1 {
-                    let t = trim(buffer, lineStart, lineEnd, stripQuotes: false)
-                    if t.start == t.end { continue }  // blank line
-                }
-                rowCount += 1
-                guard fieldIndex == expectedColumns else {
-                    throw failure(
-                        line: lineNumber, reason: "column_count",
-                        "line \(lineNumber): expected \(expectedColumns) columns, found \(fieldIndex)",
-                        ["expected": .number(Double(expectedColumns)), "found": .number(Double(fieldIndex))])
-                }
-
-                // Timestamp.
-                let tf = trim(buffer, bounds[0], bounds[1], stripQuotes: true)
-                guard let openTime = parseTimestamp(buffer, tf.start, tf.end) else {
-                    throw malformed(buffer, tf, line: lineNumber, column: columnNames[0], what: "timestamp")
-                }
-                // Numbers.
-                var values: (Double, Double, Double, Double, Double) = (0, 0, 0, 0, 0)
-                for role in 1...5 {
-                    let f = trim(buffer, bounds[2 &* role], bounds[2 &* role &+ 1], stripQuotes: true)
-                    guard let value = DecimalParser.parse(buffer, f.start, f.end) else {
-                        throw malformed(buffer, f, line: lineNumber, column: columnNames[role], what: "number")
-                    }
-                    switch role {
-                    case 1: values.0 = value
-                    case 2: values.1 = value
-                    case 3: values.2 = value
-                    case 4: values.3 = value
-                    default: values.4 = value
-                    }
-                }
-                let bar = Bar(openTime: openTime, open: values.0, high: values.1, low: values.2, close: values.3, volume: values.4)
-                if !(bar.low > 0 && bar.volume >= 0 && bar.high >= max(bar.open, bar.close) && bar.low <= min(bar.open, bar.close)) {
-                    throw inconsistent(bar, line: lineNumber, columnNames: columnNames)
-                }
-
-                // Order, duplicates, alignment.
-                if openTime <= lastTime {
-                    if openTime == lastTime {
-                        let message = "line \(lineNumber): duplicate timestamp \(ISO8601Text.format(openTime)) (\(openTime)), first seen on line \(lastLine)"
-                        if strict {
-                            throw failure(
-                                line: lineNumber, reason: "duplicate_timestamp", message,
-                                ["previous_line": .number(Double(lastLine)), "timestamp": .number(Double(openTime))])
-                        }
-                        issues.append(CandleCSVIssue(line: lineNumber, openTime: openTime, kind: .duplicateTimestamp(firstLine: lastLine), message: message))
-                        continue
-                    }
-                    let message = "line \(lineNumber): timestamp \(ISO8601Text.format(openTime)) (\(openTime)) is earlier than \(ISO8601Text.format(lastTime)) on line \(lastLine); rows must be in increasing time order"
-                    if strict {
-                        throw failure(
-                            line: lineNumber, reason: "out_of_order", message,
-                            ["previous_line": .number(Double(lastLine)), "timestamp": .number(Double(openTime))])
-                    }
-                    if let timeframe, !PeriodCalendar.isAligned(openTime, to: timeframe) {
-                        issues.append(misaligned(openTime, line: lineNumber, timeframe: timeframe))
-                        continue
-                    }
-                    issues.append(CandleCSVIssue(line: lineNumber, openTime: openTime, kind: .outOfOrder(previousLine: lastLine), message: message))
-                    needsSort = true
-                } else if let timeframe, !PeriodCalendar.isAligned(openTime, to: timeframe) {
-                    let issue = misaligned(openTime, line: lineNumber, timeframe: timeframe)
-                    if strict {
-                        throw failure(
-                            line: lineNumber, reason: "misaligned", issue.message,
-                            ["timestamp": .number(Double(openTime)), "timeframe": .text(timeframe.rawValue)])
-                    }
-                    issues.append(issue)
-                    continue
-                }
-                lastTime = openTime
-                lastLine = lineNumber
-                bars.append(bar)
-                if !strict { lines.append(Int32(truncatingIfNeeded: lineNumber)) }
-            }
+        var scanner = CandleCSVRowScanner(
+            roles: roles, columnNames: columnNames, delimiter: delimiter, strict: options.mode == .strict,
+            timeframe: options.timeframe)
+        if scanner.strict, end - position >= CandleCSVRowScanner.parallelThreshold,
+           let bars = CandleCSVRowScanner.scanInParallel(buffer, from: position, to: end, template: scanner) {
+            return ParsedCandles(bars: bars, issues: [], layout: layout, rowCount: bars.count)
         }
+        try scanner.scan(buffer, from: position, to: end, lineNumber: lineNumber)
+        let rowCount = scanner.rowCount
+        var bars = scanner.bars
+        let lines = scanner.lines
+        var issues = scanner.issues
+        let needsSort = scanner.needsSort
 
         if rowCount == 0 {
             throw failure(line: headerLine + 1, reason: "no_rows", "line \(headerLine + 1): no candle rows after the header")

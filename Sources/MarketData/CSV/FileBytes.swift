@@ -47,6 +47,30 @@ public enum FileBytes {
         }
     }
 
+    /// A regular file's bytes mapped read-only into memory: no copy, and pages are read as the
+    /// parser reaches them. `unmap()` must be called when done.
+    public struct Mapping {
+        public let bytes: UnsafeBufferPointer<UInt8>
+
+        public func unmap() {
+            _ = munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+        }
+    }
+
+    /// Maps the file at `path`; `nil` when it is not a non-empty regular file or cannot be mapped
+    /// (then `read(path:)` is the way). Throws `.dataUnavailable` when it cannot be opened.
+    public static func map(path: String) throws(TradingError) -> Mapping? {
+        let fd = posixOpen(path)
+        guard fd >= 0 else { throw failure(path: path, errno: errno) }
+        defer { _ = posixClose(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0 else { return nil }
+        let size = Int(info.st_size)
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else { return nil }
+        _ = madvise(address, size, MADV_SEQUENTIAL)
+        return Mapping(bytes: UnsafeBufferPointer(start: address.assumingMemoryBound(to: UInt8.self), count: size))
+    }
+
     private static func failure(path: String, errno code: Int32) -> TradingError {
         let reason = String(cString: strerror(code))
         return TradingError(

@@ -25,7 +25,8 @@ public enum RunIdentifier {
 
         init(configuration: BacktestConfiguration, bars: [TradingSymbol: [Bar]]) {
             group.enter()
-            DispatchQueue.global(qos: .userInitiated).async { [self] in
+            // Its own thread, not Dispatch's pool (see `WorkerThreads`).
+            WorkerThreads.start { [self] in
                 result = RunIdentifier.make(configuration: configuration, bars: bars)
                 group.leave()
             }
