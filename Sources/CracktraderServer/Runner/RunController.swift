@@ -83,7 +83,7 @@ struct LiveRun: Sendable {
 }
 
 /// Starts, stops and reports runs. All state sits behind one lock; the engine runs on its own
-/// dispatch queue (never on the HTTP event loops or the cooperative pool), and publishes progress
+/// serial thread (never on the HTTP event loops, the cooperative pool or Dispatch's), and publishes progress
 /// here without ever waiting on a client.
 final class RunController: Sendable {
     let database: Database
@@ -92,7 +92,8 @@ final class RunController: Sendable {
     let metrics: ServerMetrics
     let options: RunnerOptions
     let logger: Logger
-    let engineQueue = DispatchQueue(label: "cracktrader.engine", qos: .userInitiated)
+    /// The engine's serial queue, on a thread of its own (not Dispatch's pool: see `SerialWorkerThread`).
+    let engineQueue = SerialWorkerThread()
     private let inner = Mutex(Inner())
 
     struct Inner {

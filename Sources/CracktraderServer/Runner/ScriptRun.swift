@@ -187,7 +187,7 @@ struct ScriptRunSpec: Sendable {
         return .success(finished)
     }
 
-    /// Runs an async database call from the engine queue (a dispatch thread, never the
+    /// Runs an async database call from the engine queue (its own thread, never the
     /// cooperative pool) and waits for it; returns the error's text, or nil.
     static func blocking(_ body: @escaping @Sendable () async throws -> Void) -> String? {
         let done = DispatchSemaphore(value: 0)

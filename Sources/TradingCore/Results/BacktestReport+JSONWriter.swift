@@ -22,6 +22,17 @@ extension BacktestReport {
     /// The document's members in key order (UTF-8 byte order, as `.sortedKeys`), each value
     /// encoded as it appears inside the top-level object. Join them with `jsonObject(_:pretty:)`.
     public func jsonMembers(pretty: Bool) -> [JSONMember] {
+        jsonMembers(pretty: pretty, parallelFrom: Self.parallelOrderCount)
+    }
+
+    /// Runs with at least this many orders build their records (`init(output:…)`) and write their
+    /// order and trade lists (`largeMembers`) on two threads.
+    static let parallelOrderCount = 4_096
+
+    /// `jsonMembers(pretty:)`; `parallelFrom` is the order count from which two threads write the
+    /// order and trade lists (tests lower it to check the joined bytes).
+    func jsonMembers(pretty: Bool, parallelFrom: Int) -> [JSONMember] {
+        let large = largeMembers(pretty: pretty, parallelFrom: parallelFrom)
         var members: [JSONMember] = []
         members.reserveCapacity(14)
         func member(_ key: String, capacity: Int = 64, _ body: (inout JSONByteWriter) -> Void) {
@@ -39,14 +50,48 @@ extension BacktestReport {
         member("error") { $0.string(error) }
         member("final_value") { $0.number(finite(finalValue) ?? 0) }
         member("order_list_hash") { $0.string(orderListHash) }
-        member("orders", capacity: orders.count * (pretty ? 700 : 420)) { Self.write(orders, to: &$0) }
+        members.append(JSONMember(key: "orders", value: large.orders))
         encoded("performance_metrics", performanceMetrics)
         encoded("positions", positions)
         member("run_id") { $0.string(runId) }
         member("start_time") { $0.string(startTime) }
         member("status") { $0.string(status.rawValue) }
-        member("trades", capacity: trades.count * (pretty ? 330 : 220)) { Self.write(trades, to: &$0) }
+        members.append(JSONMember(key: "trades", value: large.trades))
         return members
+    }
+
+    /// The order and trade lists, the bulk of a long run's document. With at least
+    /// `parallelFrom` orders, one thread writes the first orders and the other the rest plus the
+    /// trades (split so both write about as many bytes), and the two order arrays are joined:
+    /// the first without its closing bracket, a separator, the second without its opening one —
+    /// exactly the bytes one writer gives, since every element is written at the same depth.
+    func largeMembers(pretty: Bool, parallelFrom: Int) -> (orders: [UInt8], trades: [UInt8]) {
+        let orderBytes = pretty ? 700 : 420, tradeBytes = pretty ? 330 : 220
+        func encode<Element>(_ elements: ArraySlice<Element>, bytes: Int, _ write: (ArraySlice<Element>, inout JSONByteWriter) -> Void) -> [UInt8] {
+            var writer = JSONByteWriter(pretty: pretty, depth: 1, reservingCapacity: elements.count * bytes + 16)
+            write(elements, &writer)
+            return writer.takeBytes()
+        }
+        guard orders.count >= max(2, parallelFrom) else {
+            return (encode(orders[...], bytes: orderBytes, Self.write), encode(trades[...], bytes: tradeBytes, Self.write))
+        }
+        let total = orders.count * orderBytes + trades.count * tradeBytes
+        let split = min(orders.count - 1, max(1, total / 2 / orderBytes))
+        var head: [UInt8] = [], tail: [UInt8] = [], tradeList: [UInt8] = []
+        WorkerThreads.run(count: 2) { part in
+            if part == 0 {
+                head = encode(orders[..<split], bytes: orderBytes, Self.write)
+            } else {
+                tail = encode(orders[split...], bytes: orderBytes, Self.write)
+                tradeList = encode(trades[...], bytes: tradeBytes, Self.write)
+            }
+        }
+        // head: `[` `\n`? … `\n  ]` (pretty, closing at depth 1) or `[` … `]`; tail: `[` `\n`? ….
+        var joined = head
+        joined.removeLast(pretty ? 4 : 1)
+        joined.append(contentsOf: pretty ? Array(",\n".utf8) : [UInt8(ascii: ",")])
+        joined.append(contentsOf: tail[(pretty ? 2 : 1)...])
+        return (joined, tradeList)
     }
 
     /// The top-level object of `members` (which must be in key order).
@@ -94,7 +139,7 @@ extension BacktestReport {
         w.endArray()
     }
 
-    static func write(_ orders: [OrderRecord], to w: inout JSONByteWriter) {
+    static func write(_ orders: ArraySlice<OrderRecord>, to w: inout JSONByteWriter) {
         w.beginArray()
         for order in orders {
             w.element()
@@ -124,7 +169,7 @@ extension BacktestReport {
         w.endArray()
     }
 
-    static func write(_ trades: [TradeRecord], to w: inout JSONByteWriter) {
+    static func write(_ trades: ArraySlice<TradeRecord>, to w: inout JSONByteWriter) {
         w.beginArray()
         for trade in trades {
             w.element()

@@ -74,20 +74,35 @@ public struct BacktestReport: Sendable, Hashable, Codable {
         let symbolNames = symbols.map(\.description)
         let curve = output.equity
         let initial = output.initialCash
-        let indices: [Int]
-        if let limit = equityCurveLimit, limit > 0, curve.count > limit {
-            indices = Downsampling.largestTriangleThreeBuckets(curve.values, threshold: limit)
+        var points: [EquityPoint] = []
+        var computedMetrics: PerformanceMetrics?
+        var orders: [OrderRecord] = []
+        var trades: [TradeRecord] = []
+        var orderListHash = ""
+        func everythingButOrderRecords() {
+            let indices: [Int]
+            if let limit = equityCurveLimit, limit > 0, curve.count > limit {
+                indices = Downsampling.largestTriangleThreeBuckets(curve.values, threshold: limit)
+            } else {
+                indices = Array(0..<curve.count)
+            }
+            points = indices.map { i in
+                EquityPoint(timestamp: ISO8601Timestamp.string(fromMilliseconds: curve.timestamp(at: i)),
+                            value: curve.values[i], cash: curve.cash(at: i), pnl: curve.values[i] - initial)
+            }
+            computedMetrics = PerformanceMetrics(output: output)
+            trades = output.trades.map { TradeRecord($0, symbolNames: symbolNames) }
+            orderListHash = Order.listHash(output.orders)
+        }
+        // A long run's order records (two timestamps each) on one thread, the rest on another.
+        func orderRecords() { orders = output.orders.map { OrderRecord($0, symbolNames: symbolNames) } }
+        if output.orders.count >= Self.parallelOrderCount {
+            WorkerThreads.run(count: 2) { part in part == 0 ? orderRecords() : everythingButOrderRecords() }
         } else {
-            indices = Array(0..<curve.count)
+            orderRecords()
+            everythingButOrderRecords()
         }
-        let points = indices.map { i in
-            EquityPoint(timestamp: ISO8601Timestamp.string(fromMilliseconds: curve.timestamp(at: i)),
-                        value: curve.values[i], cash: curve.cash(at: i), pnl: curve.values[i] - initial)
-        }
-        let metrics = PerformanceMetrics(output: output)
-        let orders = output.orders.map { OrderRecord($0, symbolNames: symbolNames) }
-        let trades = output.trades.map { TradeRecord($0, symbolNames: symbolNames) }
-        let orderListHash = Order.listHash(output.orders)
+        let metrics = computedMetrics!
         self.init(
             runId: runId(), config: configuration, status: output.wasStopped ? .stopped : .completed,
             startTime: curve.firstTimestamp.map { ISO8601Timestamp.string(fromMilliseconds: $0) },

@@ -31,6 +31,25 @@ struct ReportJSONWriterTests {
         }
     }
 
+    /// Long order lists are written by two threads and joined; the bytes must be one writer's.
+    @Test(arguments: [false, true])
+    func ordersWrittenByTwoThreadsJoinExactly(pretty: Bool) throws {
+        let bars = Fixtures.regimeWalk(count: 3_000)
+        let config = BacktestConfiguration(strategyName: "MovingAverageCross", symbols: [Fixtures.btc], timeframe: .oneHour)
+        var report = try runBacktest(configuration: config, bars: [Fixtures.btc: bars], equityCurveLimit: 200).report
+        let expected = try Self.encoderBytes(report, pretty: pretty)
+        try #require(report.orders.count >= 4)
+        for from in [0, 2, 3, report.orders.count, report.orders.count + 1] {
+            #expect(BacktestReport.jsonObject(report.jsonMembers(pretty: pretty, parallelFrom: from), pretty: pretty) == expected, "parallelFrom \(from)")
+        }
+        // The smallest split (one order each side) and no trades at all.
+        report.orders = Array(report.orders.prefix(2))
+        report.trades = []
+        #expect(BacktestReport.jsonObject(report.jsonMembers(pretty: pretty, parallelFrom: 0), pretty: pretty) == (try Self.encoderBytes(report, pretty: pretty)))
+        // The real threshold is above what a short run has: one writer there.
+        #expect(BacktestReport.parallelOrderCount > 1_000)
+    }
+
     @Test(arguments: [false, true])
     func matchesJSONEncoderOnEdgeCases(pretty: Bool) throws {
         let bars = Fixtures.regimeWalk(count: 400)
