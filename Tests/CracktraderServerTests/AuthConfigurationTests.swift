@@ -7,21 +7,27 @@ import Testing
 /// token files, constant-time comparison, session expiry and the caps.
 @Suite("Authentication configuration")
 struct AuthConfigurationTests {
-    static let refusal =
-        "refusing to serve 0.0.0.0 without authentication: other machines could start and stop runs. "
+    /// The refusal for `host`. Tests only ever configure TEST-NET-1 (192.0.2.1, on no interface)
+    /// as the exposed host, never a wildcard address: even if the refusal regressed, nothing
+    /// could listen beyond loopback.
+    static func refusal(_ host: String = "192.0.2.1") -> String {
+        "refusing to serve \(host) without authentication: other machines could start and stop runs. "
         + "Set a token (--auth-token-file PATH, CRACKTRADER_AUTH_TOKEN or --auth-token), bind 127.0.0.1 "
         + "and use an SSH tunnel, or pass --insecure-no-auth if an authenticating proxy is the only way in"
+    }
 
     @Test("a non-loopback bind without a token is refused unless --insecure-no-auth; loopback never is")
     func exposure() throws {
-        var configuration = ServerConfiguration(host: "0.0.0.0")
+        var configuration = ServerConfiguration(host: "192.0.2.1")
         #expect(throws: ConfigurationError.self) { try configuration.validateExposure() }
         do {
             try configuration.validateExposure()
         } catch {
-            #expect(error.description == Self.refusal)
+            #expect(error.description == Self.refusal())
         }
-        for host in ["192.168.1.5", "::", "trader.example"] {
+        // Wildcards count as exposed too (checked on the name; no configuration of them is built).
+        for wildcard in ["0.0.0.0", "::"] { #expect(!HostPolicy.isLoopbackName(wildcard), "\(wildcard)") }
+        for host in ["192.168.1.5", "trader.example"] {
             configuration.host = host
             #expect(throws: ConfigurationError.self, "\(host)") { try configuration.validateExposure() }
         }
@@ -39,14 +45,14 @@ struct AuthConfigurationTests {
     func buildRefuses() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
-        // A documentation address (TEST-NET-1), never 0.0.0.0: even if the refusal regressed,
-        // nothing could listen on every interface.
+        // A documentation address (TEST-NET-1): even if the refusal regressed, nothing could
+        // listen beyond loopback.
         let configuration = ServerConfiguration(host: "192.0.2.1", port: 0, dataDirectory: directory.path + "/data", logLevel: .critical)
         do {
             _ = try await buildApplication(configuration: configuration)
             Issue.record("buildApplication accepted 192.0.2.1 without a token")
         } catch let error as ConfigurationError {
-            #expect(error.description == Self.refusal.replacingOccurrences(of: "0.0.0.0", with: "192.0.2.1"))
+            #expect(error.description == Self.refusal())
         }
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"))
     }
