@@ -1,3 +1,4 @@
+import Synchronization
 import TradingCore
 
 /// The data-row loop of `CandleCSVParser`: turns rows into bars, checking order, duplicates and
@@ -56,13 +57,7 @@ struct CandleCSVRowScanner {
                 while position < end {
                     let byte = buffer[position]
                     if byte == delimiter {
-                        if fieldIndex < expectedColumns {
-                            let role = Int(roleTable[fieldIndex])
-                            if role < 6 {
-                                bounds[2 &* role] = fieldStart
-                                bounds[2 &* role &+ 1] = position
-                            }
-                        }
+                        Self.mark(field: fieldIndex, from: fieldStart, to: position, roles: roleTable, bounds: bounds)
                         fieldIndex += 1
                         fieldStart = position + 1
                     } else if byte == newline {
@@ -72,13 +67,7 @@ struct CandleCSVRowScanner {
                 }
                 let lineEnd = position
                 position += 1
-                if fieldIndex < expectedColumns {
-                    let role = Int(roleTable[fieldIndex])
-                    if role < 6 {
-                        bounds[2 &* role] = fieldStart
-                        bounds[2 &* role &+ 1] = lineEnd
-                    }
-                }
+                Self.mark(field: fieldIndex, from: fieldStart, to: lineEnd, roles: roleTable, bounds: bounds)
                 fieldIndex += 1
                 if fieldIndex == 1 {
                     let t = CandleCSVParser.trim(buffer, lineStart, lineEnd, stripQuotes: false)
@@ -119,6 +108,17 @@ struct CandleCSVRowScanner {
                 try accept(bar, line: lineNumber)
             }
         }
+    }
+
+    /// Records where field `field` lies when its column has one of the six roles (extra fields
+    /// beyond the layout's columns are counted by the caller, not recorded).
+    @inline(__always)
+    private static func mark(field: Int, from start: Int, to end: Int, roles: UnsafeBufferPointer<UInt8>, bounds: UnsafeMutablePointer<Int>) {
+        guard field < roles.count else { return }
+        let role = Int(roles[field])
+        guard role < 6 else { return }
+        bounds[2 &* role] = start
+        bounds[2 &* role &+ 1] = end
     }
 
     /// Order, duplicates, alignment — then the bar is kept (or recorded as an issue and dropped).
@@ -180,32 +180,28 @@ struct CandleCSVRowScanner {
         let workers = requested ?? min(ProcessorCount.online, 8, max(1, (end - start) / (parallelThreshold / 2)))
         guard template.strict, workers >= 2, end > start else { return nil }
         let stretches = stretchCuts(buffer, from: start, to: end, workers: workers)
-        let parts = ParallelSlots<[Bar]>(count: workers)
-        // Read-only for the duration of `WorkerThreads.run`, which returns before the caller's
-        // buffer can go away.
-        nonisolated(unsafe) let shared = buffer
+        // One slot per stretch; nil: the stretch failed.
+        let parts = Mutex<[[Bar]?]>(Array(repeating: nil, count: workers))
         WorkerThreads.run(count: workers) { index in
             var scanner = template.emptyCopy()
             // Line numbers only matter in errors, and an error sends the caller to the serial read.
             let ok: Bool
             do throws(TradingError) {
-                try scanner.scan(shared, from: stretches[index], to: stretches[index + 1], lineNumber: 0)
+                try scanner.scan(buffer, from: stretches[index], to: stretches[index + 1], lineNumber: 0)
                 ok = true
             } catch {
                 ok = false
             }
-            parts.set(index, ok ? scanner.bars : nil)
+            let bars = ok ? scanner.bars : nil
+            parts.withLock { $0[index] = bars }
         }
-        var joined: [Bar] = []
-        var total = 0
-        for index in 0..<workers {
-            guard let part = parts.value(index) else { return nil }
-            total += part.count
-        }
+        let stretchBars = parts.withLock { $0 }.compactMap { $0 }
+        guard stretchBars.count == workers else { return nil }
+        let total = stretchBars.reduce(0) { $0 + $1.count }
         guard total > 0 else { return nil }
+        var joined: [Bar] = []
         joined.reserveCapacity(total)
-        for index in 0..<workers {
-            let part = parts.value(index)!
+        for part in stretchBars {
             if let first = part.first, let last = joined.last, first.openTime <= last.openTime { return nil }
             joined.append(contentsOf: part)
         }
@@ -225,31 +221,5 @@ extension CandleCSVRowScanner {
         }
         cuts.append(end)
         return cuts
-    }
-}
-
-/// One result slot per concurrent iteration; each slot is written by exactly one iteration and
-/// read only after `WorkerThreads.run` has returned (joining the threads orders the writes before the reads).
-final class ParallelSlots<Value>: @unchecked Sendable {
-    private let storage: UnsafeMutablePointer<Value?>
-    private let count: Int
-
-    init(count: Int) {
-        self.count = count
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: nil, count: count)
-    }
-
-    deinit {
-        storage.deinitialize(count: count)
-        storage.deallocate()
-    }
-
-    func set(_ index: Int, _ value: Value?) {
-        storage[index] = value
-    }
-
-    func value(_ index: Int) -> Value? {
-        storage[index]
     }
 }

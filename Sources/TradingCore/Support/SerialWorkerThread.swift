@@ -11,7 +11,6 @@ import Synchronization
 public final class SerialWorkerThread: Sendable {
     private struct State {
         var jobs: [@Sendable () -> Void] = []
-        var next = 0
         var running = false
     }
 
@@ -32,20 +31,12 @@ public final class SerialWorkerThread: Sendable {
 
     private func drain() {
         while let job = state.withLock({ state -> (@Sendable () -> Void)? in
-            guard state.next < state.jobs.count else {
-                state.jobs.removeAll(keepingCapacity: true)
-                state.next = 0
+            // Usually one or two jobs wait: taking from the front is cheap.
+            guard !state.jobs.isEmpty else {
                 state.running = false
                 return nil
             }
-            let job = state.jobs[state.next]
-            state.next += 1
-            // A queue that never runs dry (a paper run's bars) drops its done jobs now and then.
-            if state.next >= 1_024 {
-                state.jobs.removeFirst(state.next)
-                state.next = 0
-            }
-            return job
+            return state.jobs.removeFirst()
         }) {
             job()
         }

@@ -20,9 +20,8 @@ public enum WorkerThreads {
             if count == 1 { body(0) }
             return
         }
-        withoutActuallyEscaping(body) { escapable in
-            // Joined below, before `body` goes out of scope.
-            nonisolated(unsafe) let shared = escapable
+        // Every thread is joined below, before `body` goes out of scope.
+        withoutActuallyEscaping(body) { shared in
             var threads: [pthread_t] = []
             threads.reserveCapacity(count - 1)
             for index in 0..<(count - 1) {

@@ -32,7 +32,7 @@ struct WorkerThreadsTests {
         #expect(other != caller)
     }
 
-    @Test("jobs run one at a time in submission order, across the compaction point and after the queue drains")
+    @Test("jobs run one at a time in submission order, thousands queued at once and after the queue drains")
     func serialOrder() async {
         final class Probe: Sendable {
             let log = Mutex<[Int]>([])
