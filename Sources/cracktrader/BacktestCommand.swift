@@ -123,19 +123,23 @@ struct BacktestCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let started = clock.now
         // Metrics always use every bar; only the curve printed in the document is thinned.
-        let result = try runBacktest(configuration: configuration, bars: bars, equityCurveLimit: maxPoints == 0 ? nil : maxPoints)
-        let members = json ? result.report.jsonMembers(pretty: true) : []
-        let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-
+        let curveLimit = maxPoints == 0 ? nil : maxPoints
         if json {
+            // The document is written straight from the engine's output (no report records).
+            let written = try runBacktestDocument(configuration: configuration, bars: bars, equityCurveLimit: curveLimit, pretty: true)
             let document = CLIResultsDocument(
-                members: members,
-                stats: noStats ? nil : .init(bars_processed: result.report.barsProcessed, engine_seconds: seconds))
+                members: written.members,
+                stats: noStats ? nil : .init(bars_processed: written.barsProcessed, engine_seconds: Self.seconds(since: started, clock)))
             document.write(to: STDOUT_FILENO)
         } else {
-            writeLine(MetricsTable.render(report: result.report, engineSeconds: seconds), to: STDOUT_FILENO)
+            let result = try runBacktest(configuration: configuration, bars: bars, equityCurveLimit: curveLimit)
+            writeLine(MetricsTable.render(report: result.report, engineSeconds: Self.seconds(since: started, clock)), to: STDOUT_FILENO)
         }
+    }
+
+    static func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
+        let elapsed = clock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     /// The bars of every market, from --data or from the exchange, and their timeframe.

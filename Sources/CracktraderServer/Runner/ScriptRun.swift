@@ -376,8 +376,8 @@ extension FinishedRun {
         self.samples = samples
         orders = outputs.orders
         trades = outputs.trades
-        ordersJSON = outputs.orders.map(RunController.row)
-        tradesJSON = outputs.trades.map(RunController.row)
+        ordersJSON = outputs.orders.map(\.compactJSON)
+        tradesJSON = outputs.trades.map(\.compactJSON)
         barsProcessed = values.count
         self.wasStopped = wasStopped
         finalCash = cash.last ?? initialCash

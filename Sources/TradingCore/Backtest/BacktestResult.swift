@@ -24,12 +24,33 @@ public func runBacktest(
     progress: ((Int, Int) -> Void)? = nil, shouldStop: (() -> Bool)? = nil, equityCurveLimit: Int? = nil,
     snapshot: ((BacktestProgress) -> Void)? = nil
 ) throws(TradingError) -> BacktestResult {
+    let run = try executeBacktest(configuration: configuration, bars: bars, progress: progress, shouldStop: shouldStop, snapshot: snapshot)
+    let report = BacktestReport(output: run.output, configuration: run.resolved, equityCurveLimit: equityCurveLimit, runId: run.runId)
+    return BacktestResult(report: report, output: run.output)
+}
+
+/// `runBacktest`, returning the results document written straight from the engine's output (the
+/// bytes of `report.jsonMembers(pretty:)`, faster: no report records) — for callers that only
+/// write the document (`backtest --json`).
+public func runBacktestDocument(
+    configuration: BacktestConfiguration, bars: [TradingSymbol: [Bar]], equityCurveLimit: Int? = nil, pretty: Bool
+) throws(TradingError) -> ResultsDocument {
+    let run = try executeBacktest(configuration: configuration, bars: bars, progress: nil, shouldStop: nil, snapshot: nil)
+    return ResultsDocument(output: run.output, configuration: run.resolved, equityCurveLimit: equityCurveLimit, pretty: pretty,
+                           parallelFrom: BacktestReport.parallelOrderCount, runId: run.runId)
+}
+
+/// The engine run behind `runBacktest`: the output, the configuration with its parameters
+/// resolved (defaults filled in) and the run id (waited for when asked).
+private func executeBacktest(
+    configuration: BacktestConfiguration, bars: [TradingSymbol: [Bar]],
+    progress: ((Int, Int) -> Void)?, shouldStop: (() -> Bool)?, snapshot: ((BacktestProgress) -> Void)?
+) throws(TradingError) -> (output: EngineOutput, resolved: BacktestConfiguration, runId: () -> String) {
     var used: [TradingSymbol: [Bar]] = [:]
     for symbol in configuration.symbols { used[symbol] = bars[symbol] }
-    // The run id hashes every input bar (FNV-1a, byte-serial: about as long as the loop itself on
-    // a long run), and depends only on the inputs — so on long runs it is computed on another
-    // core while the engine runs. Parameters that fail validation skip this: the engine reports
-    // the error exactly as before.
+    // The run id hashes every input bar and depends only on the inputs — so on long runs it is
+    // computed on another core while the engine runs. Parameters that fail validation skip this:
+    // the engine reports the error exactly as before.
     let totalBars = used.values.reduce(0) { $0 + $1.count }
     let early = totalBars >= RunIdentifier.concurrentThreshold
         ? try? StrategyRegistry.validate(name: configuration.strategyName, parameters: configuration.parameters).values
@@ -47,15 +68,12 @@ public func runBacktest(
         _ = pending?.wait()
         throw error
     }
-    // The report's config carries the resolved parameters (defaults filled in).
     var resolved = configuration
     if let early {
         resolved.parameters = early
     } else {
         resolved.parameters = try StrategyRegistry.validate(name: configuration.strategyName, parameters: configuration.parameters).values
     }
-    let report = BacktestReport(output: output, configuration: resolved, equityCurveLimit: equityCurveLimit) {
-        pending?.wait() ?? RunIdentifier.make(configuration: resolved, bars: used)
-    }
-    return BacktestResult(report: report, output: output)
+    let runId = { [resolved] in pending?.wait() ?? RunIdentifier.make(configuration: resolved, bars: used) }
+    return (output, resolved, runId)
 }

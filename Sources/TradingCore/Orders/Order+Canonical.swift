@@ -14,58 +14,82 @@ extension Order {
 
     /// FNV-1a 64 hex of every order's `canonicalText`, one per line.
     public static func listHash(_ orders: [Order]) -> String {
-        // The bytes of `canonicalText` + "\n" per order, formatted into one reused buffer (no
-        // string per field) — the same hash, without ~20 allocations per order.
         var hasher = FNV1a()
-        var line: [UInt8] = []
-        line.reserveCapacity(256)
-        for order in orders {
-            line.removeAll(keepingCapacity: true)
-            order.appendCanonicalBytes(to: &line)
-            line.append(10)
-            line.withUnsafeBufferPointer { hasher.combine(bytes: $0) }
-        }
+        hashCanonicalLines(orders[...], into: &hasher)
         return hasher.hex
     }
 
-    /// The UTF-8 bytes of `canonicalText`.
-    func appendCanonicalBytes(to line: inout [UInt8]) {
+    /// Feeds every order's canonical line (`canonicalText` + "\n") to `hasher`, formatting the
+    /// lines into one reused buffer (no string per field).
+    static func hashCanonicalLines(_ orders: ArraySlice<Order>, into hasher: inout FNV1a) {
+        let line = JSONByteBuffer(capacity: 256)
+        for order in orders {
+            line.count = 0
+            _ = order.appendCanonicalLine(to: line)
+            line.withBytes(in: 0..<line.count) { hasher.combine(bytes: $0.assumingMemoryBound(to: UInt8.self)) }
+        }
+    }
+
+    /// Where the doubles the order's JSON shares with its canonical line were written (offsets
+    /// into the line's buffer; `nil` for an absent quantity), so the document writer formats each
+    /// double once for both (JSON's form is the same text without a trailing `.0`).
+    struct CanonicalNumbers {
+        var quantity: Range<Int>?
+        var filledQuantity: Range<Int>
+        var averageFillPrice: Range<Int>
+        var fees: Range<Int>
+    }
+
+    /// Appends the UTF-8 bytes of `canonicalText` and a newline.
+    @discardableResult
+    func appendCanonicalLine(to out: JSONByteBuffer) -> CanonicalNumbers {
         @inline(__always) func int(_ value: Int) {
-            if value < 0 { line.append(UInt8(ascii: "-")) }
+            if value < 0 { out.append(UInt8(ascii: "-")) }
             var magnitude = value.magnitude
-            let start = line.count
-            repeat {
-                line.append(UInt8(truncatingIfNeeded: magnitude % 10) &+ 48)
-                magnitude /= 10
-            } while magnitude != 0
-            line[start...].reverse()
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { scratch in
+                var index = scratch.count
+                repeat {
+                    index -= 1
+                    scratch[index] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 48
+                    magnitude /= 10
+                } while magnitude != 0
+                out.append(UnsafeBufferPointer(rebasing: scratch[index...]))
+            }
         }
         @inline(__always) func text(_ value: String) {
             var value = value
-            value.withUTF8 { line.append(contentsOf: $0) }
+            value.withUTF8 { out.append($0) }
         }
-        @inline(__always) func double(_ value: Double?) {
-            if let value { DoubleText.append(value, dropsZeroFraction: false, to: &line) } else { line.append(UInt8(ascii: "-")) }
+        @inline(__always) func double(_ value: Double) -> Range<Int> {
+            let start = out.count
+            DoubleText.append(value, dropsZeroFraction: false, to: out)
+            return start..<out.count
+        }
+        @inline(__always) func optionalDouble(_ value: Double?) -> Range<Int>? {
+            guard let value else { out.append(UInt8(ascii: "-")); return nil }
+            return double(value)
         }
         @inline(__always) func optionalInt(_ value: Int?) {
-            if let value { int(value) } else { line.append(UInt8(ascii: "-")) }
+            if let value { int(value) } else { out.append(UInt8(ascii: "-")) }
         }
         let bar = UInt8(ascii: "|")
-        int(id); line.append(bar)
-        int(symbol); line.append(bar)
-        text(side.rawValue); line.append(bar)
-        text(type.rawValue); line.append(bar)
-        text(timeInForce.rawValue); line.append(bar)
-        text(status.rawValue); line.append(bar)
-        double(quantity); line.append(bar)
-        double(filledQuantity); line.append(bar)
-        double(averageFillPrice); line.append(bar)
-        double(fees); line.append(bar)
-        int(Int(createdAt)); line.append(bar)
-        int(Int(updatedAt)); line.append(bar)
-        double(limitPrice); line.append(bar)
-        double(stopPrice); line.append(bar)
-        optionalInt(ocoGroup); line.append(bar)
+        int(id); out.append(bar)
+        int(symbol); out.append(bar)
+        text(side.rawValue); out.append(bar)
+        text(type.rawValue); out.append(bar)
+        text(timeInForce.rawValue); out.append(bar)
+        text(status.rawValue); out.append(bar)
+        let quantityText = optionalDouble(quantity); out.append(bar)
+        let filledText = double(filledQuantity); out.append(bar)
+        let averageText = double(averageFillPrice); out.append(bar)
+        let feesText = double(fees); out.append(bar)
+        int(Int(createdAt)); out.append(bar)
+        int(Int(updatedAt)); out.append(bar)
+        _ = optionalDouble(limitPrice); out.append(bar)
+        _ = optionalDouble(stopPrice); out.append(bar)
+        optionalInt(ocoGroup); out.append(bar)
         optionalInt(parentId)
+        out.append(10)
+        return CanonicalNumbers(quantity: quantityText, filledQuantity: filledText, averageFillPrice: averageText, fees: feesText)
     }
 }

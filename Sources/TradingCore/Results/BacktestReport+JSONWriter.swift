@@ -8,15 +8,26 @@ import Foundation
 /// `[.sortedKeys, .withoutEscapingSlashes]` (+ `.prettyPrinted`), at a fraction of the cost for
 /// long order, trade and equity lists (`JSONEncoder` boxes every value first).
 extension BacktestReport {
-    /// One top-level member of the document: its key and its value, encoded at depth 1.
+    /// One top-level member of the document: its key and its value, encoded at depth 1, held as
+    /// one or more pieces written one after the other (a long order list is two).
     public struct JSONMember: Sendable {
         public var key: String
-        public var value: [UInt8]
+        public var pieces: [JSONPiece]
 
         public init(key: String, value: [UInt8]) {
-            self.key = key
-            self.value = value
+            self.init(key: key, pieces: [JSONPiece(copying: value)])
         }
+
+        public init(key: String, pieces: [JSONPiece]) {
+            self.key = key
+            self.pieces = pieces
+        }
+
+        /// The value's bytes (joined: a copy).
+        public var value: [UInt8] { pieces.flatMap(\.bytes) }
+
+        /// The value's length in bytes.
+        public var byteCount: Int { pieces.reduce(0) { $0 + $1.count } }
     }
 
     /// The document's members in key order (UTF-8 byte order, as `.sortedKeys`), each value
@@ -26,19 +37,60 @@ extension BacktestReport {
     }
 
     /// Runs with at least this many orders build their records (`init(output:…)`) and write their
-    /// order and trade lists (`largeMembers`) on two threads.
+    /// order and trade lists (`jsonMembers(pretty:parallelFrom:)`) on two threads.
     static let parallelOrderCount = 4_096
 
     /// `jsonMembers(pretty:)`; `parallelFrom` is the order count from which two threads write the
     /// order and trade lists (tests lower it to check the joined bytes).
     func jsonMembers(pretty: Bool, parallelFrom: Int) -> [JSONMember] {
-        let large = largeMembers(pretty: pretty, parallelFrom: parallelFrom)
+        let orderBytes = pretty ? 700 : 420, tradeBytes = pretty ? 330 : 220
+        func list<Element>(_ elements: ArraySlice<Element>, bytes: Int, _ write: (ArraySlice<Element>, inout JSONByteWriter) -> Void) -> JSONPiece {
+            var writer = JSONByteWriter(pretty: pretty, depth: 1, reservingCapacity: elements.count * bytes + 16)
+            write(elements, &writer)
+            return writer.takePiece()
+        }
+        var orderPieces: [JSONPiece] = [], tradePiece: JSONPiece?
+        if orders.count >= max(2, parallelFrom) {
+            // One thread writes the first orders, the other the rest plus the trades (split so
+            // both write about as many bytes).
+            let total = orders.count * orderBytes + trades.count * tradeBytes
+            let split = min(orders.count - 1, max(1, total / 2 / orderBytes))
+            var head: JSONPiece?, tail: JSONPiece?
+            WorkerThreads.run(count: 2) { part in
+                if part == 0 {
+                    head = list(orders[..<split], bytes: orderBytes, Self.write)
+                } else {
+                    tail = list(orders[split...], bytes: orderBytes, Self.write)
+                    tradePiece = list(trades[...], bytes: tradeBytes, Self.write)
+                }
+            }
+            orderPieces = Self.joinedArray(head!, tail!, pretty: pretty)
+        } else {
+            orderPieces = [list(orders[...], bytes: orderBytes, Self.write)]
+            tradePiece = list(trades[...], bytes: tradeBytes, Self.write)
+        }
+        var curve = JSONByteWriter(pretty: pretty, depth: 1, reservingCapacity: equityCurve.count * (pretty ? 150 : 90))
+        Self.write(equityCurve, to: &curve)
+        return Self.members(
+            pretty: pretty, barsProcessed: barsProcessed, config: config, endTime: endTime, equityCurve: curve.takePiece(),
+            error: error, finalValue: finalValue, orderListHash: orderListHash, orders: orderPieces,
+            performanceMetrics: performanceMetrics, positions: positions, runId: runId, startTime: startTime, status: status,
+            trades: tradePiece!)
+    }
+
+    /// Every member of a document in key order, the long lists already written (shared by the
+    /// report and `ResultsDocument`, so the two cannot drift apart).
+    static func members(
+        pretty: Bool, barsProcessed: Int, config: BacktestConfiguration, endTime: String?, equityCurve: JSONPiece,
+        error: String?, finalValue: Double, orderListHash: String, orders: [JSONPiece], performanceMetrics: PerformanceMetrics,
+        positions: [PositionRecord], runId: String, startTime: String?, status: Status, trades: JSONPiece
+    ) -> [JSONMember] {
         var members: [JSONMember] = []
         members.reserveCapacity(14)
-        func member(_ key: String, capacity: Int = 64, _ body: (inout JSONByteWriter) -> Void) {
-            var writer = JSONByteWriter(pretty: pretty, depth: 1, reservingCapacity: capacity)
+        func member(_ key: String, _ body: (inout JSONByteWriter) -> Void) {
+            var writer = JSONByteWriter(pretty: pretty, depth: 1, reservingCapacity: 64)
             body(&writer)
-            members.append(JSONMember(key: key, value: writer.takeBytes()))
+            members.append(JSONMember(key: key, pieces: [writer.takePiece()]))
         }
         func encoded<T: Encodable>(_ key: String, _ value: T) {
             member(key) { $0.encodedValue(Self.encoderBytes(value, pretty: pretty)) }
@@ -46,58 +98,34 @@ extension BacktestReport {
         member("bars_processed") { $0.int(barsProcessed) }
         encoded("config", config)
         member("end_time") { $0.string(endTime) }
-        member("equity_curve", capacity: equityCurve.count * (pretty ? 150 : 90)) { Self.write(equityCurve, to: &$0) }
+        members.append(JSONMember(key: "equity_curve", pieces: [equityCurve]))
         member("error") { $0.string(error) }
         member("final_value") { $0.number(finite(finalValue) ?? 0) }
         member("order_list_hash") { $0.string(orderListHash) }
-        members.append(JSONMember(key: "orders", value: large.orders))
+        members.append(JSONMember(key: "orders", pieces: orders))
         encoded("performance_metrics", performanceMetrics)
         encoded("positions", positions)
         member("run_id") { $0.string(runId) }
         member("start_time") { $0.string(startTime) }
         member("status") { $0.string(status.rawValue) }
-        members.append(JSONMember(key: "trades", value: large.trades))
+        members.append(JSONMember(key: "trades", pieces: [trades]))
         return members
     }
 
-    /// The order and trade lists, the bulk of a long run's document. With at least
-    /// `parallelFrom` orders, one thread writes the first orders and the other the rest plus the
-    /// trades (split so both write about as many bytes), and the two order arrays are joined:
-    /// the first without its closing bracket, a separator, the second without its opening one —
-    /// exactly the bytes one writer gives, since every element is written at the same depth.
-    func largeMembers(pretty: Bool, parallelFrom: Int) -> (orders: [UInt8], trades: [UInt8]) {
-        let orderBytes = pretty ? 700 : 420, tradeBytes = pretty ? 330 : 220
-        func encode<Element>(_ elements: ArraySlice<Element>, bytes: Int, _ write: (ArraySlice<Element>, inout JSONByteWriter) -> Void) -> [UInt8] {
-            var writer = JSONByteWriter(pretty: pretty, depth: 1, reservingCapacity: elements.count * bytes + 16)
-            write(elements, &writer)
-            return writer.takeBytes()
-        }
-        guard orders.count >= max(2, parallelFrom) else {
-            return (encode(orders[...], bytes: orderBytes, Self.write), encode(trades[...], bytes: tradeBytes, Self.write))
-        }
-        let total = orders.count * orderBytes + trades.count * tradeBytes
-        let split = min(orders.count - 1, max(1, total / 2 / orderBytes))
-        var head: [UInt8] = [], tail: [UInt8] = [], tradeList: [UInt8] = []
-        WorkerThreads.run(count: 2) { part in
-            if part == 0 {
-                head = encode(orders[..<split], bytes: orderBytes, Self.write)
-            } else {
-                tail = encode(orders[split...], bytes: orderBytes, Self.write)
-                tradeList = encode(trades[...], bytes: tradeBytes, Self.write)
-            }
-        }
-        // head: `[` `\n`? … `\n  ]` (pretty, closing at depth 1) or `[` … `]`; tail: `[` `\n`? ….
-        var joined = head
-        joined.removeLast(pretty ? 4 : 1)
-        joined.append(contentsOf: pretty ? Array(",\n".utf8) : [UInt8(ascii: ",")])
-        joined.append(contentsOf: tail[(pretty ? 2 : 1)...])
-        return (joined, tradeList)
+    /// One JSON array (at depth 1) from two written by separate writers, each with at least one
+    /// element: the first without its closing bracket, a separator, the second without its
+    /// opening one — exactly the bytes one writer gives, since every element is written at the
+    /// same depth. Pretty: the head ends `\n  ]`, the tail starts `[\n`.
+    static func joinedArray(_ head: JSONPiece, _ tail: JSONPiece, pretty: Bool) -> [JSONPiece] {
+        [head.trimmed(leading: 0, trailing: pretty ? 4 : 1),
+         JSONPiece(copying: pretty ? Array(",\n".utf8) : [UInt8(ascii: ",")]),
+         tail.trimmed(leading: pretty ? 2 : 1, trailing: 0)]
     }
 
     /// The top-level object of `members` (which must be in key order).
     public static func jsonObject(_ members: [JSONMember], pretty: Bool) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(members.reduce(16) { $0 + $1.key.utf8.count + $1.value.count + 8 })
+        bytes.reserveCapacity(members.reduce(16) { $0 + $1.key.utf8.count + $1.byteCount + 8 })
         writeObject(members, pretty: pretty) { bytes.append(contentsOf: $0) }
         return bytes
     }
@@ -113,7 +141,7 @@ extension BacktestReport {
             var head = index == 0 ? "" : (pretty ? ",\n" : ",")
             head += pretty ? "  \"" + member.key + "\" : " : "\"" + member.key + "\":"
             emit(head)
-            member.value.withUnsafeBytes { sink($0) }
+            for piece in member.pieces { piece.withBytes(sink) }
         }
         emit(pretty ? "\n}" : "}")
     }
@@ -143,50 +171,77 @@ extension BacktestReport {
         w.beginArray()
         for order in orders {
             w.element()
-            w.beginObject()
-            w.key("average_fill_price"); w.number(finite(order.averageFillPrice))
-            w.key("client_order_id"); w.string(order.clientOrderId)
-            w.key("created_time"); w.string(order.createdTime)
-            w.key("fees"); w.number(finite(order.fees) ?? 0)
-            w.key("filled_quantity"); w.number(finite(order.filledQuantity) ?? 0)
-            w.key("id"); w.int(order.id)
-            w.key("limit_price"); w.number(finite(order.limitPrice))
-            w.key("oco_group"); w.int(order.ocoGroup)
-            w.key("parent_id"); w.int(order.parentId)
-            w.key("quantity"); w.number(finite(order.quantity))
-            w.key("reason"); w.string(order.reason)
-            w.key("side"); w.string(order.side.rawValue)
-            w.key("sizing"); w.string(order.sizing)
-            w.key("sizing_value"); w.number(finite(order.sizingValue))
-            w.key("status"); w.string(order.status.rawValue)
-            w.key("stop_price"); w.number(finite(order.stopPrice))
-            w.key("symbol"); w.string(order.symbol)
-            w.key("time_in_force"); w.string(order.timeInForce.rawValue)
-            w.key("type"); w.string(order.type.rawValue)
-            w.key("updated_time"); w.string(order.updatedTime)
-            w.endObject()
+            write(order, to: &w)
         }
         w.endArray()
+    }
+
+    static func write(_ order: OrderRecord, to w: inout JSONByteWriter) {
+        w.beginObject()
+        w.key("average_fill_price"); w.number(finite(order.averageFillPrice))
+        w.key("client_order_id"); w.string(order.clientOrderId)
+        w.key("created_time"); w.string(order.createdTime)
+        w.key("fees"); w.number(finite(order.fees) ?? 0)
+        w.key("filled_quantity"); w.number(finite(order.filledQuantity) ?? 0)
+        w.key("id"); w.int(order.id)
+        w.key("limit_price"); w.number(finite(order.limitPrice))
+        w.key("oco_group"); w.int(order.ocoGroup)
+        w.key("parent_id"); w.int(order.parentId)
+        w.key("quantity"); w.number(finite(order.quantity))
+        w.key("reason"); w.string(order.reason)
+        w.key("side"); w.string(order.side.rawValue)
+        w.key("sizing"); w.string(order.sizing)
+        w.key("sizing_value"); w.number(finite(order.sizingValue))
+        w.key("status"); w.string(order.status.rawValue)
+        w.key("stop_price"); w.number(finite(order.stopPrice))
+        w.key("symbol"); w.string(order.symbol)
+        w.key("time_in_force"); w.string(order.timeInForce.rawValue)
+        w.key("type"); w.string(order.type.rawValue)
+        w.key("updated_time"); w.string(order.updatedTime)
+        w.endObject()
     }
 
     static func write(_ trades: ArraySlice<TradeRecord>, to w: inout JSONByteWriter) {
         w.beginArray()
         for trade in trades {
             w.element()
-            w.beginObject()
-            w.key("entry_price"); w.number(trade.entryPrice)
-            w.key("entry_time"); w.string(trade.entryTime)
-            w.key("exit_price"); w.number(trade.exitPrice)
-            w.key("exit_time"); w.string(trade.exitTime)
-            w.key("fees"); w.number(trade.fees)
-            w.key("id"); w.int(trade.id)
-            w.key("pnl"); w.number(trade.pnl)
-            w.key("quantity"); w.number(trade.quantity)
-            w.key("return"); w.number(trade.returnFraction)
-            w.key("status"); w.string(trade.status)
-            w.key("symbol"); w.string(trade.symbol)
-            w.endObject()
+            write(trade, to: &w)
         }
         w.endArray()
+    }
+
+    static func write(_ trade: TradeRecord, to w: inout JSONByteWriter) {
+        w.beginObject()
+        w.key("entry_price"); w.number(trade.entryPrice)
+        w.key("entry_time"); w.string(trade.entryTime)
+        w.key("exit_price"); w.number(trade.exitPrice)
+        w.key("exit_time"); w.string(trade.exitTime)
+        w.key("fees"); w.number(trade.fees)
+        w.key("id"); w.int(trade.id)
+        w.key("pnl"); w.number(trade.pnl)
+        w.key("quantity"); w.number(trade.quantity)
+        w.key("return"); w.number(trade.returnFraction)
+        w.key("status"); w.string(trade.status)
+        w.key("symbol"); w.string(trade.symbol)
+        w.endObject()
+    }
+}
+
+extension OrderRecord {
+    /// The record as compact JSON with sorted keys: `JSONEncoder`'s bytes with
+    /// `[.sortedKeys, .withoutEscapingSlashes]`, written directly (the server stores one per order).
+    public var compactJSON: String {
+        var writer = JSONByteWriter(pretty: false, reservingCapacity: 512)
+        BacktestReport.write(self, to: &writer)
+        return String(decoding: writer.takeBytes(), as: UTF8.self)
+    }
+}
+
+extension TradeRecord {
+    /// The record as compact JSON with sorted keys (see `OrderRecord.compactJSON`).
+    public var compactJSON: String {
+        var writer = JSONByteWriter(pretty: false, reservingCapacity: 320)
+        BacktestReport.write(self, to: &writer)
+        return String(decoding: writer.takeBytes(), as: UTF8.self)
     }
 }

@@ -17,6 +17,14 @@ public struct FNV1a: Sendable, Hashable {
         for byte in bytes { combine(byte) }
     }
 
+    /// Bytes in memory (the generic form is not specialised in the size-optimised build).
+    @inline(__always)
+    public mutating func combine(bytes: UnsafeBufferPointer<UInt8>) {
+        var state = value
+        for byte in bytes { state = (state ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        value = state
+    }
+
     /// Little-endian bytes of a 64-bit pattern.
     @inline(__always)
     public mutating func combine(bits: UInt64) {

@@ -28,33 +28,52 @@ public enum ISO8601Timestamp {
         }
     }
 
+    /// True when `write(milliseconds:to:)` applies: the year is in 0–9999 (24 bytes).
+    @inline(__always)
+    static func hasFixedWidth(_ milliseconds: Int64) -> Bool {
+        // 0000-01-01T00:00:00.000Z ... 9999-12-31T23:59:59.999Z
+        milliseconds >= -62_167_219_200_000 && milliseconds < 253_402_300_800_000
+    }
+
     /// `YYYY-MM-DDTHH:MM:SS.sssZ` into 24 bytes; the year must be in 0–9999.
-    private static func write(milliseconds: Int64, to out: UnsafeMutablePointer<UInt8>) {
+    static func write(milliseconds: Int64, to out: UnsafeMutablePointer<UInt8>) {
         let (days, msOfDay) = floorDivide(milliseconds, 86_400_000)
-        let (year, month, day) = civil(fromDays: days)
-        @inline(__always) func digits(_ value: Int64, _ width: Int, at offset: Int) {
-            var v = value
-            var i = offset + width - 1
-            while i >= offset {
-                out[i] = UInt8(truncatingIfNeeded: v % 10) &+ 48
-                v /= 10
-                i -= 1
-            }
+        writeDate(day: days, to: out)
+        writeTime(millisecondOfDay: msOfDay, to: out + 10)
+    }
+
+    @inline(__always)
+    private static func digits(_ value: Int64, _ width: Int, at offset: Int, _ out: UnsafeMutablePointer<UInt8>) {
+        var v = value
+        var i = offset + width - 1
+        while i >= offset {
+            out[i] = UInt8(truncatingIfNeeded: v % 10) &+ 48
+            v /= 10
+            i -= 1
         }
-        digits(year, 4, at: 0)
+    }
+
+    /// `YYYY-MM-DD` (10 bytes) of a day number since 1970-01-01; the year must be in 0–9999.
+    static func writeDate(day: Int64, to out: UnsafeMutablePointer<UInt8>) {
+        let (year, month, dayOfMonth) = civil(fromDays: day)
+        digits(year, 4, at: 0, out)
         out[4] = 45
-        digits(month, 2, at: 5)
+        digits(month, 2, at: 5, out)
         out[7] = 45
-        digits(day, 2, at: 8)
-        out[10] = 84
-        digits(msOfDay / 3_600_000, 2, at: 11)
-        out[13] = 58
-        digits(msOfDay / 60_000 % 60, 2, at: 14)
-        out[16] = 58
-        digits(msOfDay / 1_000 % 60, 2, at: 17)
-        out[19] = 46
-        digits(msOfDay % 1_000, 3, at: 20)
-        out[23] = 90
+        digits(dayOfMonth, 2, at: 8, out)
+    }
+
+    /// `THH:MM:SS.sssZ` (14 bytes) of a millisecond of the day.
+    static func writeTime(millisecondOfDay msOfDay: Int64, to out: UnsafeMutablePointer<UInt8>) {
+        out[0] = 84
+        digits(msOfDay / 3_600_000, 2, at: 1, out)
+        out[3] = 58
+        digits(msOfDay / 60_000 % 60, 2, at: 4, out)
+        out[6] = 58
+        digits(msOfDay / 1_000 % 60, 2, at: 7, out)
+        out[9] = 46
+        digits(msOfDay % 1_000, 3, at: 10, out)
+        out[13] = 90
     }
 
     /// The general form (years outside 0–9999 print as many digits as they have).
@@ -114,7 +133,7 @@ public enum ISO8601Timestamp {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
-    private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
+    static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
         var q = a / b
         var r = a % b
         if r < 0 { q -= 1; r += b }

@@ -18,6 +18,9 @@ public struct JSONByteWriter: Sendable {
     private var depth = 0
     /// Bit `d` set: the container at depth `d` has no element yet.
     private var emptyMask: UInt64 = 0
+    /// The day number (since 1970-01-01) whose `YYYY-MM-DD` is in `cachedDate`.
+    private var cachedDay: Int64 = .min
+    private var cachedDate: (UInt64, UInt16) = (0, 0)
 
     /// - Parameter depth: the nesting level the first value is written at (1 for a member of a
     ///   top-level object), which sets the indentation of pretty output.
@@ -32,6 +35,13 @@ public struct JSONByteWriter: Sendable {
         let out = buffer.array()
         buffer.count = 0
         return out
+    }
+
+    /// Hands the storage over without copying it (the writer starts a new, empty one).
+    mutating func takePiece() -> JSONPiece {
+        let taken = buffer
+        buffer = JSONByteBuffer(capacity: 64)
+        return JSONPiece(taken)
     }
 
     // MARK: Containers
@@ -76,15 +86,17 @@ public struct JSONByteWriter: Sendable {
     @inline(__always)
     private mutating func writeIndent() {
         let count = 2 * depth
-        if count <= Self.spaces.count {
-            Self.spaces.withUnsafeBufferPointer { buffer.append(UnsafeBufferPointer(rebasing: $0[..<count])) }
+        if count <= 64 {
+            Self.spaces.withUTF8Buffer { buffer.append(UnsafeBufferPointer(rebasing: $0[..<count])) }
         } else {
             for _ in 0..<count { buffer.append(32) }
         }
     }
 
-    private static let spaces = [UInt8](repeating: 32, count: 64)
-    private static let prettyColon: [UInt8] = Array("\" : ".utf8)
+    // Literals, not arrays: a static array is reached through a lazy-initialisation check on
+    // every call, and these are used for every key.
+    private static var spaces: StaticString { "                                                                " }
+    private static var prettyColon: StaticString { "\" : " }
 
     /// Starts an object member: `"key" : ` (the key must need no escaping).
     @inline(__always)
@@ -93,7 +105,7 @@ public struct JSONByteWriter: Sendable {
         buffer.append(34)
         name.withUTF8Buffer { buffer.append($0) }
         if pretty {
-            Self.prettyColon.withUnsafeBufferPointer { buffer.append($0) }
+            Self.prettyColon.withUTF8Buffer { buffer.append($0) }
         } else {
             buffer.append(34)
             buffer.append(UInt8(ascii: ":"))
@@ -149,6 +161,14 @@ public struct JSONByteWriter: Sendable {
         DoubleText.append(value, dropsZeroFraction: true, to: buffer)
     }
 
+    /// A finite double given as the bytes of its `description` (what `number(_:)` writes for
+    /// it: the same text without a trailing `.0`) — for a double already formatted elsewhere.
+    mutating func number(descriptionBytes text: UnsafeRawBufferPointer) {
+        var count = text.count
+        if count >= 2, text[count - 1] == UInt8(ascii: "0"), text[count - 2] == UInt8(ascii: ".") { count -= 2 }
+        buffer.append(UnsafeBufferPointer(start: text.baseAddress?.assumingMemoryBound(to: UInt8.self), count: count))
+    }
+
     /// A double, or `null` when absent.
     public mutating func number(_ value: Double?) {
         if let value { number(value) } else { null() }
@@ -158,6 +178,14 @@ public struct JSONByteWriter: Sendable {
     public mutating func string(_ value: String) {
         var text = value
         text.withUTF8 { string(utf8: $0) }
+    }
+
+    /// A string known to need no escaping (an enum's raw value, a fixed word).
+    @inline(__always)
+    public mutating func string(verbatim text: StaticString) {
+        buffer.append(34)
+        text.withUTF8Buffer { buffer.append($0) }
+        buffer.append(34)
     }
 
     /// A string, or `null` when absent.
@@ -192,13 +220,30 @@ public struct JSONByteWriter: Sendable {
         buffer.append(34)
     }
 
-    /// `"YYYY-MM-DDTHH:MM:SS.sssZ"`, the document's timestamp form (see `ISO8601Timestamp`).
+    /// `"YYYY-MM-DDTHH:MM:SS.sssZ"`, the document's timestamp form (see `ISO8601Timestamp`),
+    /// formatted in place.
     public mutating func timestamp(milliseconds: Int64) {
-        var text: [UInt8] = []
-        ISO8601Timestamp.append(milliseconds: milliseconds, to: &text)
-        buffer.append(34)
-        text.withUnsafeBufferPointer { buffer.append($0) }
-        buffer.append(34)
+        guard ISO8601Timestamp.hasFixedWidth(milliseconds) else {
+            return string(ISO8601Timestamp.slowString(fromMilliseconds: milliseconds))
+        }
+        // Consecutive timestamps in a list mostly fall on the same day: its date text is kept.
+        let (day, millisecondOfDay) = ISO8601Timestamp.floorDivide(milliseconds, 86_400_000)
+        if day != cachedDay {
+            withUnsafeMutableBytes(of: &cachedDate) { ISO8601Timestamp.writeDate(day: day, to: $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
+            cachedDay = day
+        }
+        var date = cachedDate
+        buffer.appendUninitialized(26) { out in
+            out[0] = 34
+            withUnsafeBytes(of: &date) { UnsafeMutableRawPointer(out + 1).copyMemory(from: $0.baseAddress!, byteCount: 10) }
+            ISO8601Timestamp.writeTime(millisecondOfDay: millisecondOfDay, to: out + 11)
+            out[25] = 34
+        }
+    }
+
+    /// A timestamp, or `null` when absent.
+    public mutating func timestamp(milliseconds: Int64?) {
+        if let milliseconds { timestamp(milliseconds: milliseconds) } else { null() }
     }
 
     /// Bytes already encoded as one JSON value by `JSONEncoder` with the same options, written at
@@ -246,8 +291,21 @@ final class JSONByteBuffer: @unchecked Sendable {
     func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
         if count + bytes.count > capacity { grow(to: count + bytes.count) }
-        (base + count).update(from: source, count: bytes.count)
+        UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: bytes.count)
         count += bytes.count
+    }
+
+    /// Appends `count` bytes that `body` writes in place.
+    @inline(__always)
+    func appendUninitialized(_ count: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Void) {
+        if self.count + count > capacity { grow(to: self.count + count) }
+        body(base + self.count)
+        self.count += count
+    }
+
+    /// The bytes in `range`, for the duration of `body`.
+    func withBytes(in range: Range<Int>, _ body: (UnsafeRawBufferPointer) -> Void) {
+        body(UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count))
     }
 
     private func grow(to needed: Int) {

@@ -309,7 +309,7 @@ final class ScriptPaperState: @unchecked Sendable {
             scriptRunID: runID, plan: plan, outputs: outputs, initialCash: capital, times: bars.map(\.openTime), values: values,
             cash: cash, stepsInMarket: stepsInMarket, wasStopped: stopped)
         finished.orders = orders
-        finished.ordersJSON = orders.map(RunController.row)
+        finished.ordersJSON = orders.map(\.compactJSON)
         finished.fills = fills
         finished.fillsJSON = fills.map(RunController.row)
         return finished
