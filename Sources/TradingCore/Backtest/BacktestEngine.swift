@@ -13,6 +13,17 @@ public enum BacktestEngine {
         progress: ((Int, Int) -> Void)? = nil, shouldStop: (() -> Bool)? = nil, validatesBars: Bool = true,
         snapshot: ((BacktestProgress) -> Void)? = nil
     ) throws(TradingError) -> EngineOutput {
+        try run(configuration: configuration, bars: bars, progress: progress, shouldStop: shouldStop, validatesBars: validatesBars,
+                snapshot: snapshot, finalOrders: nil)
+    }
+
+    /// As the public `run`; `finalOrders` receives, in order and on the engine's thread, every
+    /// order once it can no longer change (see `FinalOrderFeed`).
+    static func run(
+        configuration: BacktestConfiguration, bars: [TradingSymbol: [Bar]],
+        progress: ((Int, Int) -> Void)?, shouldStop: (() -> Bool)?, validatesBars: Bool,
+        snapshot: ((BacktestProgress) -> Void)?, finalOrders: ((ArraySlice<Order>) -> Void)?
+    ) throws(TradingError) -> EngineOutput {
         try configuration.validate()
         let strategyType = try StrategyRegistry.strategyType(named: configuration.strategyName)
         let parameters = try strategyType.validate(configuration.parameters)
@@ -27,18 +38,20 @@ public enum BacktestEngine {
             series.append(list)
         }
         return run(strategyType, parameters: parameters, series: series, symbols: symbols, timeframe: configuration.timeframe,
-                   broker: configuration.brokerConfiguration, report: combine(progress, snapshot), shouldStop: shouldStop)
+                   broker: configuration.brokerConfiguration, report: combine(progress, snapshot), shouldStop: shouldStop,
+                   finalOrders: finalOrders)
     }
 
     /// Opens the existential once, outside the loop.
     static func run(
         _ type: any Strategy.Type, parameters: StrategyParameters, series: [[Bar]], symbols: [TradingSymbol],
-        timeframe: Timeframe, broker: BrokerConfiguration, report: ((BacktestProgress) -> Void)?, shouldStop: (() -> Bool)?
+        timeframe: Timeframe, broker: BrokerConfiguration, report: ((BacktestProgress) -> Void)?, shouldStop: (() -> Bool)?,
+        finalOrders: ((ArraySlice<Order>) -> Void)? = nil
     ) -> EngineOutput {
         func open<S: Strategy>(_ concrete: S.Type) -> EngineOutput {
             let strategy = S(parameters: parameters, symbolCount: symbols.count)
             return run(strategy: strategy, series: series, symbols: symbols, timeframe: timeframe, broker: broker,
-                       report: report, shouldStop: shouldStop)
+                       report: report, shouldStop: shouldStop, finalOrders: finalOrders)
         }
         // Concrete calls for the built-ins so each gets a fully specialised loop; the generic
         // fallback (opened existential) serves strategies added elsewhere.
@@ -77,8 +90,9 @@ public enum BacktestEngine {
 
     static func run<S: Strategy>(
         strategy: S, series: [[Bar]], symbols: [TradingSymbol], timeframe: Timeframe, broker: BrokerConfiguration,
-        report: ((BacktestProgress) -> Void)?, shouldStop: (() -> Bool)?
+        report: ((BacktestProgress) -> Void)?, shouldStop: (() -> Bool)?, finalOrders: ((ArraySlice<Order>) -> Void)? = nil
     ) -> EngineOutput {
+        var orderFeed = FinalOrderFeed(sink: finalOrders)
         var strategy = strategy
         var context = StrategyContext(broker: SimulatedBroker(configuration: broker, symbolCount: symbols.count), symbols: symbols, timeframe: timeframe)
         context.broker.recordsEvents = S.observesBrokerEvents
@@ -90,13 +104,14 @@ public enum BacktestEngine {
 
         var output: EngineOutput
         if series.count == 1 {
-            output = runSingle(&strategy, &context, bars: series[0], report: report, shouldStop: shouldStop)
+            output = runSingle(&strategy, &context, bars: series[0], report: report, shouldStop: shouldStop, finalOrders: &orderFeed)
         } else {
-            output = runMerged(&strategy, &context, series: series, report: report, shouldStop: shouldStop)
+            output = runMerged(&strategy, &context, series: series, report: report, shouldStop: shouldStop, finalOrders: &orderFeed)
         }
         strategy.stop(context: &context)
         drainEvents(&strategy, &context)
         context.broker.markOpenTrades()
+        orderFeed.publishAll(context.broker)
         output.broker = context.broker
         return output
     }
@@ -126,7 +141,7 @@ public enum BacktestEngine {
     /// The single-symbol fast path.
     static func runSingle<S: Strategy>(
         _ strategy: inout S, _ context: inout StrategyContext, bars: [Bar],
-        report: ((BacktestProgress) -> Void)?, shouldStop: (() -> Bool)?
+        report: ((BacktestProgress) -> Void)?, shouldStop: (() -> Bool)?, finalOrders: inout FinalOrderFeed
     ) -> EngineOutput {
         let count = bars.count
         var equity = EquityCurve(initialCash: context.broker.account.cash, bars: bars)
@@ -163,6 +178,7 @@ public enum BacktestEngine {
                     i += 1
                 }
                 processed = i
+                finalOrders.publishFinal(context.broker)
                 if let report {
                     let cash = context.broker.account.cash
                     report(BacktestProgress(
@@ -184,7 +200,7 @@ public enum BacktestEngine {
     /// Several symbols merged by open time (ties in symbol order). One equity point per timestamp.
     static func runMerged<S: Strategy>(
         _ strategy: inout S, _ context: inout StrategyContext, series: [[Bar]],
-        report: ((BacktestProgress) -> Void)?, shouldStop: (() -> Bool)?
+        report: ((BacktestProgress) -> Void)?, shouldStop: (() -> Bool)?, finalOrders: inout FinalOrderFeed
     ) -> EngineOutput {
         var feed = MergedFeed(series: series)
         let total = feed.totalCount
@@ -226,6 +242,7 @@ public enum BacktestEngine {
                 currentTime = bar.openTime
                 if processed >= nextCheck {
                     nextCheck = processed + checkInterval
+                    finalOrders.publishFinal(context.broker)
                     sendReport()
                     if let shouldStop, shouldStop() {
                         stopped = true

@@ -24,7 +24,8 @@ public func runBacktest(
     progress: ((Int, Int) -> Void)? = nil, shouldStop: (() -> Bool)? = nil, equityCurveLimit: Int? = nil,
     snapshot: ((BacktestProgress) -> Void)? = nil
 ) throws(TradingError) -> BacktestResult {
-    let run = try executeBacktest(configuration: configuration, bars: bars, progress: progress, shouldStop: shouldStop, snapshot: snapshot)
+    let run = try executeBacktest(configuration: configuration, bars: bars, progress: progress, shouldStop: shouldStop, snapshot: snapshot,
+                                  finalOrders: nil)
     let report = BacktestReport(output: run.output, configuration: run.resolved, equityCurveLimit: equityCurveLimit, runId: run.runId)
     return BacktestResult(report: report, output: run.output)
 }
@@ -35,16 +36,33 @@ public func runBacktest(
 public func runBacktestDocument(
     configuration: BacktestConfiguration, bars: [TradingSymbol: [Bar]], equityCurveLimit: Int? = nil, pretty: Bool
 ) throws(TradingError) -> ResultsDocument {
-    let run = try executeBacktest(configuration: configuration, bars: bars, progress: nil, shouldStop: nil, snapshot: nil)
+    // A long run's order list is written on another core while the loop runs.
+    let totalBars = configuration.symbols.reduce(0) { $0 + (bars[$1]?.count ?? 0) }
+    let stream = totalBars >= ResultsDocument.streamingBarCount
+        ? OrderListStream(symbols: configuration.symbols.sorted(), pretty: pretty, expectedOrders: min(totalBars / 8, 1 << 20))
+        : nil
+    stream?.start()
+    let run: (output: EngineOutput, resolved: BacktestConfiguration, runId: () -> String)
+    do throws(TradingError) {
+        run = try executeBacktest(configuration: configuration, bars: bars, progress: nil, shouldStop: nil, snapshot: nil,
+                                  finalOrders: stream.map { stream in { stream.append($0) } })
+    } catch {
+        _ = stream?.finish()
+        throw error
+    }
+    // The engine numbers symbols in sorted order; anything else and the list is written afresh.
+    let streamed = stream.flatMap { $0.symbols == run.output.symbols ? $0 : nil }
+    if streamed == nil { _ = stream?.finish() }
     return ResultsDocument(output: run.output, configuration: run.resolved, equityCurveLimit: equityCurveLimit, pretty: pretty,
-                           parallelFrom: BacktestReport.parallelOrderCount, runId: run.runId)
+                           parallelFrom: BacktestReport.parallelOrderCount, streamedOrders: streamed, runId: run.runId)
 }
 
 /// The engine run behind `runBacktest`: the output, the configuration with its parameters
 /// resolved (defaults filled in) and the run id (waited for when asked).
 private func executeBacktest(
     configuration: BacktestConfiguration, bars: [TradingSymbol: [Bar]],
-    progress: ((Int, Int) -> Void)?, shouldStop: (() -> Bool)?, snapshot: ((BacktestProgress) -> Void)?
+    progress: ((Int, Int) -> Void)?, shouldStop: (() -> Bool)?, snapshot: ((BacktestProgress) -> Void)?,
+    finalOrders: ((ArraySlice<Order>) -> Void)?
 ) throws(TradingError) -> (output: EngineOutput, resolved: BacktestConfiguration, runId: () -> String) {
     var used: [TradingSymbol: [Bar]] = [:]
     for symbol in configuration.symbols { used[symbol] = bars[symbol] }
@@ -63,7 +81,8 @@ private func executeBacktest(
     let output: EngineOutput
     do throws(TradingError) {
         output = try BacktestEngine.run(
-            configuration: configuration, bars: used, progress: progress, shouldStop: shouldStop, snapshot: snapshot)
+            configuration: configuration, bars: used, progress: progress, shouldStop: shouldStop, validatesBars: true,
+            snapshot: snapshot, finalOrders: finalOrders)
     } catch {
         _ = pending?.wait()
         throw error

@@ -13,6 +13,9 @@ public struct ResultsDocument: Sendable {
     public let performanceMetrics: PerformanceMetrics
     public let barsProcessed: Int
 
+    /// Runs of at least this many bars write their order list while they run (`OrderListStream`).
+    static let streamingBarCount = 100_000
+
     public init(output: EngineOutput, configuration: BacktestConfiguration, runId: String, equityCurveLimit: Int? = nil, pretty: Bool) {
         self.init(output: output, configuration: configuration, equityCurveLimit: equityCurveLimit, pretty: pretty,
                   parallelFrom: BacktestReport.parallelOrderCount) { runId }
@@ -22,8 +25,9 @@ public struct ResultsDocument: Sendable {
     ///   - configuration: with the resolved parameters (defaults filled in), as the report's.
     ///   - parallelFrom: the order count from which two threads write (tests lower it).
     ///   - runId: asked for last (it may still be computing on another core).
+    ///   - streamedOrders: the order list written while the run ran (`OrderListStream`), if any.
     init(output: EngineOutput, configuration: BacktestConfiguration, equityCurveLimit: Int?, pretty: Bool,
-         parallelFrom: Int, runId: () -> String) {
+         parallelFrom: Int, streamedOrders: OrderListStream? = nil, runId: () -> String) {
         let symbolNames = output.symbols.map(\.description)
         let orders = output.orders[...]
         let trades = output.trades[...]
@@ -37,16 +41,30 @@ public struct ResultsDocument: Sendable {
             return (writer.takePiece(), lines)
         }
         var tradeList: JSONPiece?, curve: JSONPiece?, metrics: PerformanceMetrics?
-        func everythingButOrders() {
+        func tradesList() {
             var writer = JSONByteWriter(pretty: pretty, depth: 1, reservingCapacity: trades.count * tradeBytes + 16)
             Self.write(trades, symbolNames: symbolNames, to: &writer)
             tradeList = writer.takePiece()
+        }
+        func curveAndMetrics() {
             curve = Self.equityCurve(output: output, limit: equityCurveLimit, pretty: pretty)
             metrics = PerformanceMetrics(output: output)
         }
+        func everythingButOrders() {
+            tradesList()
+            curveAndMetrics()
+        }
         var hasher = FNV1a()
         var orderPieces: [JSONPiece]
-        if orders.count >= max(2, parallelFrom) {
+        var streamedHash: String?
+        if let streamedOrders {
+            // The order list is (nearly) written: the trades on one thread, the curve and the
+            // metrics on this one, while the list's thread finishes.
+            WorkerThreads.run(count: 2) { part in part == 0 ? tradesList() : curveAndMetrics() }
+            let list = streamedOrders.finish()
+            orderPieces = [list.json]
+            streamedHash = list.hash
+        } else if orders.count >= max(2, parallelFrom) {
             // Balance the two threads: the second one's other work is counted in orders' worth
             // (a trade about half an order, metrics and the curve a 150th per bar — measured on
             // 1M-bar runs); the first hashes its lines, the rest are hashed after the join.
@@ -70,7 +88,7 @@ public struct ResultsDocument: Sendable {
             orderPieces = [list.json]
             everythingButOrders()
         }
-        let orderListHash = hasher.hex
+        let orderListHash = streamedHash ?? hasher.hex
         let curveTimes = output.equity
         members = BacktestReport.members(
             pretty: pretty, barsProcessed: output.barsProcessed, config: configuration,
@@ -114,6 +132,14 @@ public struct ResultsDocument: Sendable {
     /// (`Order.canonicalText` + "\n") appended to `canonicalLines`. The four doubles both hold are
     /// formatted once, into the line, and copied from there.
     static func write(_ orders: ArraySlice<Order>, symbolNames: [String], to w: inout JSONByteWriter, canonicalLines lines: JSONByteBuffer) {
+        w.beginArray()
+        writeElements(orders, quotedSymbols: quoted(symbolNames), symbolNames: symbolNames, to: &w, canonicalLines: lines)
+        w.endArray()
+    }
+
+    /// The orders of `write(_:symbolNames:to:canonicalLines:)` as elements of an open array.
+    static func writeElements(_ orders: ArraySlice<Order>, quotedSymbols: [[UInt8]], symbolNames: [String], to w: inout JSONByteWriter,
+                              canonicalLines lines: JSONByteBuffer) {
         @inline(__always) func shared(_ text: Range<Int>?, _ value: Double?, else fallback: Double?, to w: inout JSONByteWriter) {
             if let text, let value, value.isFinite {
                 lines.withBytes(in: text) { w.number(descriptionBytes: $0) }
@@ -121,8 +147,6 @@ public struct ResultsDocument: Sendable {
                 w.number(fallback)
             }
         }
-        let quotedSymbols = quoted(symbolNames)
-        w.beginArray()
         for order in orders {
             let numbers = order.appendCanonicalLine(to: lines)
             w.element()
@@ -166,7 +190,6 @@ public struct ResultsDocument: Sendable {
             w.key("updated_time"); w.timestamp(milliseconds: order.updatedAt)
             w.endObject()
         }
-        w.endArray()
     }
 
     /// The trade list, each trade as its `TradeRecord` encodes.

@@ -38,8 +38,14 @@ public enum WorkerThreads {
 
     /// Starts `body` on a new detached thread (or runs it here when no thread can be made).
     public static func start(_ body: @escaping @Sendable () -> Void) {
-        guard let thread = spawn(body) else { return body() }
+        if !tryStart(body) { body() }
+    }
+
+    /// Starts `body` on a new detached thread; false (and `body` not run) when no thread can be made.
+    public static func tryStart(_ body: @escaping @Sendable () -> Void) -> Bool {
+        guard let thread = spawn(body) else { return false }
         pthread_detach(thread)
+        return true
     }
 
     /// `body`'s value, computed on a new thread while the caller's task is suspended (so no

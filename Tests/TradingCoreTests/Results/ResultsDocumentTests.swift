@@ -88,6 +88,38 @@ struct ResultsDocumentTests {
         }
     }
 
+    /// Orders handed out while the run runs are final: each equals the run's last word on it,
+    /// they come in order and in several chunks, and the list written from them on another
+    /// thread is the report's, byte for byte (one symbol: the single-series loop; two: merged).
+    @Test(arguments: [1, 2])
+    func ordersStreamedWhileRunningAreFinalAndMatch(symbolCount: Int) throws {
+        let symbols = Array([Fixtures.btc, Fixtures.eth].prefix(symbolCount))
+        let series = symbols.indices.map { Fixtures.regimeWalk(count: 30_000, seed: 11 + UInt64($0)) }
+        for pretty in [false, true] {
+            let stream = OrderListStream(symbols: symbols, pretty: pretty, expectedOrders: 10)
+            stream.start()
+            var handedOut: [Order] = []
+            var chunks = 0
+            let output = BacktestEngine.run(
+                strategy: OrderMix(parameters: StrategyParameters(values: [:]), symbolCount: symbols.count), series: series,
+                symbols: symbols, timeframe: .oneHour, broker: BrokerConfiguration(initialCash: 50_000), report: nil, shouldStop: nil,
+                finalOrders: { slice in
+                    handedOut += slice
+                    chunks += 1
+                    stream.append(slice)
+                })
+            #expect(handedOut == output.orders)
+            #expect(handedOut.map(\.id) == Array(1...output.orders.count))
+            #expect(chunks >= 3 * symbolCount)
+            var configuration = Self.configuration
+            configuration.symbols = symbols
+            let report = BacktestReport(runId: "s", configuration: configuration, output: output, equityCurveLimit: 500)
+            let document = ResultsDocument(output: output, configuration: configuration, equityCurveLimit: 500, pretty: pretty,
+                                           parallelFrom: .max, streamedOrders: stream) { "s" }
+            #expect(Self.documentBytes(document.members, pretty: pretty) == Self.documentBytes(report.jsonMembers(pretty: pretty), pretty: pretty))
+        }
+    }
+
     /// Every curve point (no thinning), a stopped run, and timestamps outside years 0–9999.
     @Test func fullCurveAndStoppedRun() throws {
         var output = Self.output(bars: 400)
@@ -107,13 +139,13 @@ struct ResultsDocumentTests {
     }
 
     /// `runBacktestDocument` is `runBacktest(…).report.jsonMembers` — run id (computed on another
-    /// core from 100,000 bars), resolved parameters and all.
+    /// core from 100,000 bars), order list written while the run runs, resolved parameters and all.
     @Test func runBacktestDocumentEqualsTheReportsDocument() throws {
         let bars = Fixtures.regimeWalk(count: 120_000)
         let configuration = BacktestConfiguration(strategyName: "MovingAverageCross", parameters: ["fast_period": .int(5)],
                                                   symbols: [Fixtures.btc], timeframe: .oneHour)
         let report = try runBacktest(configuration: configuration, bars: [Fixtures.btc: bars], equityCurveLimit: 2_000).report
-        try #require(report.orders.count >= BacktestReport.parallelOrderCount)
+        try #require(report.orders.count >= BacktestReport.parallelOrderCount && bars.count >= ResultsDocument.streamingBarCount)
         let document = try runBacktestDocument(configuration: configuration, bars: [Fixtures.btc: bars], equityCurveLimit: 2_000, pretty: true)
         #expect(Self.documentBytes(document.members, pretty: true) == Self.documentBytes(report.jsonMembers(pretty: true), pretty: true))
         #expect(document.barsProcessed == 120_000)
