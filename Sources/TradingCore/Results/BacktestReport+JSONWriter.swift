@@ -75,7 +75,7 @@ extension BacktestReport {
             pretty: pretty, barsProcessed: barsProcessed, config: config, endTime: endTime, equityCurve: curve.takePiece(),
             error: error, finalValue: finalValue, orderListHash: orderListHash, orders: orderPieces,
             performanceMetrics: performanceMetrics, positions: positions, runId: runId, startTime: startTime, status: status,
-            trades: tradePiece!)
+            trades: [tradePiece!])
     }
 
     /// Every member of a document in key order, the long lists already written (shared by the
@@ -83,7 +83,7 @@ extension BacktestReport {
     static func members(
         pretty: Bool, barsProcessed: Int, config: BacktestConfiguration, endTime: String?, equityCurve: JSONPiece,
         error: String?, finalValue: Double, orderListHash: String, orders: [JSONPiece], performanceMetrics: PerformanceMetrics,
-        positions: [PositionRecord], runId: String, startTime: String?, status: Status, trades: JSONPiece
+        positions: [PositionRecord], runId: String, startTime: String?, status: Status, trades: [JSONPiece]
     ) -> [JSONMember] {
         var members: [JSONMember] = []
         members.reserveCapacity(14)
@@ -108,7 +108,7 @@ extension BacktestReport {
         member("run_id") { $0.string(runId) }
         member("start_time") { $0.string(startTime) }
         member("status") { $0.string(status.rawValue) }
-        members.append(JSONMember(key: "trades", pieces: [trades]))
+        members.append(JSONMember(key: "trades", pieces: trades))
         return members
     }
 

@@ -40,12 +40,13 @@ public struct ResultsDocument: Sendable {
             Self.write(slice, symbolNames: symbolNames, to: &writer, canonicalLines: lines)
             return (writer.takePiece(), lines)
         }
-        var tradeList: JSONPiece?, curve: JSONPiece?, metrics: PerformanceMetrics?
-        func tradesList() {
-            var writer = JSONByteWriter(pretty: pretty, depth: 1, reservingCapacity: trades.count * tradeBytes + 16)
-            Self.write(trades, symbolNames: symbolNames, to: &writer)
-            tradeList = writer.takePiece()
+        var tradeList: [JSONPiece]?, curve: JSONPiece?, metrics: PerformanceMetrics?
+        func tradePiece(_ slice: ArraySlice<Trade>) -> JSONPiece {
+            var writer = JSONByteWriter(pretty: pretty, depth: 1, reservingCapacity: slice.count * tradeBytes + 16)
+            Self.write(slice, symbolNames: symbolNames, to: &writer)
+            return writer.takePiece()
         }
+        func tradesList() { tradeList = [tradePiece(trades)] }
         func curveAndMetrics() {
             curve = Self.equityCurve(output: output, limit: equityCurveLimit, pretty: pretty)
             metrics = PerformanceMetrics(output: output)
@@ -58,9 +59,20 @@ public struct ResultsDocument: Sendable {
         var orderPieces: [JSONPiece]
         var streamedHash: String?
         if let streamedOrders {
-            // The order list is (nearly) written: the trades on one thread, the curve and the
-            // metrics on this one, while the list's thread finishes.
-            WorkerThreads.run(count: 2) { part in part == 0 ? tradesList() : curveAndMetrics() }
+            // The order list is (nearly) written: the trades and the curve with the metrics are
+            // done on two threads while the list's thread finishes. The trades are split so the
+            // thread with the curve and metrics (≈ 8 ms on 1M bars) writes the fewer (≈ 15 %).
+            let tradeSplit = trades.count >= 2 ? min(trades.count - 1, max(1, trades.count * 85 / 100)) : trades.count
+            var head: JSONPiece?, tail: JSONPiece?
+            WorkerThreads.run(count: 2) { part in
+                if part == 0 {
+                    head = tradePiece(trades[..<tradeSplit])
+                } else {
+                    curveAndMetrics()
+                    if tradeSplit < trades.count { tail = tradePiece(trades[tradeSplit...]) }
+                }
+            }
+            tradeList = tail.map { BacktestReport.joinedArray(head!, $0, pretty: pretty) } ?? [head!]
             let list = streamedOrders.finish()
             orderPieces = [list.json]
             streamedHash = list.hash

@@ -120,6 +120,27 @@ struct ResultsDocumentTests {
         }
     }
 
+    /// A streamed document with no orders at all, and with one order and one (open) trade: the
+    /// empty lists and the one-trade split are the report's bytes too.
+    @Test(arguments: [("TestStrategy", ["threshold": ParameterValue.float(0.99)]), ("BuyAndHold", [:])])
+    func streamedShortLists(strategy: String, parameters: [String: ParameterValue]) throws {
+        let bars = Fixtures.regimeWalk(count: 20_000)
+        var configuration = Self.configuration
+        configuration.strategyName = strategy
+        configuration.parameters = parameters
+        for pretty in [false, true] {
+            let stream = OrderListStream(symbols: [Fixtures.btc], pretty: pretty, expectedOrders: 0)
+            stream.start()
+            let output = try BacktestEngine.run(configuration: configuration, bars: [Fixtures.btc: bars], progress: nil, shouldStop: nil,
+                                                validatesBars: true, snapshot: nil, finalOrders: { stream.append($0) })
+            #expect(output.orders.count == (strategy == "BuyAndHold" ? 1 : 0) && output.trades.count == output.orders.count)
+            let report = BacktestReport(runId: "e", configuration: configuration, output: output, equityCurveLimit: 100)
+            let document = ResultsDocument(output: output, configuration: configuration, equityCurveLimit: 100, pretty: pretty,
+                                           parallelFrom: .max, streamedOrders: stream) { "e" }
+            #expect(Self.documentBytes(document.members, pretty: pretty) == Self.documentBytes(report.jsonMembers(pretty: pretty), pretty: pretty))
+        }
+    }
+
     /// Every curve point (no thinning), a stopped run, and timestamps outside years 0–9999.
     @Test func fullCurveAndStoppedRun() throws {
         var output = Self.output(bars: 400)
