@@ -43,19 +43,7 @@ extension Order {
     /// Appends the UTF-8 bytes of `canonicalText` and a newline.
     @discardableResult
     func appendCanonicalLine(to out: JSONByteBuffer) -> CanonicalNumbers {
-        @inline(__always) func int(_ value: Int) {
-            if value < 0 { out.append(UInt8(ascii: "-")) }
-            var magnitude = value.magnitude
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { scratch in
-                var index = scratch.count
-                repeat {
-                    index -= 1
-                    scratch[index] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 48
-                    magnitude /= 10
-                } while magnitude != 0
-                out.append(UnsafeBufferPointer(rebasing: scratch[index...]))
-            }
-        }
+        @inline(__always) func int(_ value: Int) { out.appendDecimal(value) }
         @inline(__always) func text(_ value: String) {
             var value = value
             value.withUTF8 { out.append($0) }

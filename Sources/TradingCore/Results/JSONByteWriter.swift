@@ -129,19 +129,7 @@ public struct JSONByteWriter: Sendable {
 
     /// An integer in decimal, as `Int.description`.
     public mutating func int(_ value: Int) {
-        if value < 0 {
-            buffer.append(UInt8(ascii: "-"))
-        }
-        var magnitude = value.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { scratch in
-            var index = scratch.count
-            repeat {
-                index -= 1
-                scratch[index] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 48
-                magnitude /= 10
-            } while magnitude != 0
-            buffer.append(UnsafeBufferPointer(rebasing: scratch[index...]))
-        }
+        buffer.appendDecimal(value)
     }
 
     /// An integer, or `null` when absent.
@@ -293,6 +281,21 @@ final class JSONByteBuffer: @unchecked Sendable {
         if count + bytes.count > capacity { grow(to: count + bytes.count) }
         UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: bytes.count)
         count += bytes.count
+    }
+
+    /// `value.description`'s bytes.
+    func appendDecimal(_ value: Int) {
+        if value < 0 { append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { scratch in
+            var index = scratch.count
+            repeat {
+                index -= 1
+                scratch[index] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 48
+                magnitude /= 10
+            } while magnitude != 0
+            append(UnsafeBufferPointer(rebasing: scratch[index...]))
+        }
     }
 
     /// Appends `count` bytes that `body` writes in place.
