@@ -40,16 +40,6 @@ struct CandleCSVParallelTests {
             delimiter: UInt8(ascii: ","), strict: true, timeframe: nil)
     }
 
-    /// The parse error of `text`, or nil.
-    static func error(_ text: String, options: CandleCSVParser.Options = .strict) -> TradingError? {
-        do {
-            _ = try CandleCSVParser.parse(text: text, options: options)
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     @Test("a file over the threshold parses to the same bars as the serial read")
     func sameBars() throws {
         let (text, bars) = Self.rows(120_000)
@@ -114,7 +104,7 @@ struct CandleCSVParallelTests {
             }
             #expect(joined == nil)
             // And the whole parse reports it with the serial read's line and message.
-            let error = Self.error(broken)
+            let error = parseError(broken)
             #expect(error?.details["reason"] == .text(reason))
             #expect(error?.details["line"] == .number(Double(lineIndex + 1)))
             #expect(error?.details["previous_line"] == .number(Double(lineIndex)))
@@ -130,18 +120,18 @@ struct CandleCSVParallelTests {
 
         var malformed = lines
         malformed[target] = "\(time),10,11,9,x1,1"
-        let error = Self.error(malformed.joined(separator: "\n"))
+        let error = parseError(malformed.joined(separator: "\n"))
         #expect(error?.message == "line 100002: malformed number 'x1' in column 'close'")
         #expect(error?.details["line"] == .number(100_002))
 
         var short = lines
         short[target] = "\(time),10,11,9,10.5"
-        #expect(Self.error(short.joined(separator: "\n"))?.message == "line 100002: expected 6 columns, found 5")
+        #expect(parseError(short.joined(separator: "\n"))?.message == "line 100002: expected 6 columns, found 5")
 
         // Two problems in different stretches: the earlier line is reported, as a serial read does.
         lines[target] = "\(time),10,9,9.5,9.75,1"
         lines[100] = "\(lines[100].split(separator: ",")[0]),1,2,0.5,1.5,-3"
-        #expect(Self.error(lines.joined(separator: "\n"))?.message == "line 101: negative volume -3.0 in column 'volume'")
+        #expect(parseError(lines.joined(separator: "\n"))?.message == "line 101: negative volume -3.0 in column 'volume'")
     }
 
     @Test("a blank line at a stretch boundary and a missing final newline are read as in a serial read")

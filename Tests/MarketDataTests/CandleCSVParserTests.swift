@@ -8,8 +8,9 @@ import Glibc
 import Musl
 #endif
 
-/// Parses `text` and returns the error the parser throws (or records an issue when none).
-private func parseError(_ text: String, options: CandleCSVParser.Options = .strict) -> TradingError? {
+/// Parses `text` and returns the error the parser throws (nil when it parses). Shared with
+/// `CandleCSVParallelTests`.
+func parseError(_ text: String, options: CandleCSVParser.Options = .strict) -> TradingError? {
     do {
         _ = try CandleCSVParser.parse(text: text, options: options)
         return nil
