@@ -137,7 +137,7 @@ struct Serve: AsyncParsableCommand {
         }
         do {
             let app = try await buildApplication(configuration: configuration) { port in
-                let displayHost = configuration.bindsLoopbackOnly || resolvedHost == "0.0.0.0" || resolvedHost == "::"
+                let displayHost = configuration.bindsLoopbackOnly || HostPolicy.isWildcardAddress(resolvedHost)
                     ? "127.0.0.1" : (resolvedHost.contains(":") ? "[\(resolvedHost)]" : resolvedHost)
                 writeLine("Cracktrader \(CracktraderVersion.serverVersion) is running. Dashboard: http://\(displayHost):\(port)/ui", to: STDOUT_FILENO)
                 if let authenticator {

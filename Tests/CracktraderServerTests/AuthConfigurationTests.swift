@@ -25,8 +25,12 @@ struct AuthConfigurationTests {
         } catch {
             #expect(error.description == Self.refusal())
         }
-        // Wildcards count as exposed too (checked on the name; no configuration of them is built).
-        for wildcard in ["0.0.0.0", "::"] { #expect(!HostPolicy.isLoopbackName(wildcard), "\(wildcard)") }
+        // Wildcards count as exposed too (checked on the names; no configuration of them is built).
+        #expect(HostPolicy.wildcardAddresses.count == 3)
+        for wildcard in HostPolicy.wildcardAddresses {
+            #expect(!HostPolicy.isLoopbackName(wildcard) && HostPolicy.isWildcardAddress(wildcard.uppercased()), "\(wildcard)")
+        }
+        #expect(!HostPolicy.isWildcardAddress("127.0.0.1") && !HostPolicy.isWildcardAddress("192.0.2.1"))
         for host in ["192.168.1.5", "trader.example"] {
             configuration.host = host
             #expect(throws: ConfigurationError.self, "\(host)") { try configuration.validateExposure() }

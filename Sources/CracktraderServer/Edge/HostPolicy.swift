@@ -26,13 +26,20 @@ public struct HostPolicy: Sendable {
         return octets.allSatisfy { octet in UInt8(octet) != nil }
     }
 
+    /// The addresses that bind every interface (IPv4's, IPv6's bare and bracketed).
+    public static let wildcardAddresses: Set<String> = ["0.0.0.0", "::", "[::]"]
+
+    /// True when binding `host` listens on every interface.
+    public static func isWildcardAddress(_ host: String) -> Bool {
+        wildcardAddresses.contains(host.lowercased())
+    }
+
     /// Decides on the value of a `Host` header (or HTTP/2 `:authority`) given the port actually bound.
     public func allowsHost(_ value: String, boundPort: Int) -> Bool {
         guard let (name, port) = Self.split(authority: value.lowercased()) else { return false }
         let portMatches = port == nil || port == boundPort
         if Self.isLoopbackName(name) && portMatches { return true }
-        let isWildcardBind = bindHost == "0.0.0.0" || bindHost == "::" || bindHost == "[::]"
-        if !isWildcardBind && name == bindHost.trimmingBrackets() && portMatches { return true }
+        if !Self.isWildcardAddress(bindHost) && name == bindHost.trimmingBrackets() && portMatches { return true }
         for entry in allowedHosts {
             guard let (allowedName, allowedPort) = Self.split(authority: entry) else { continue }
             if allowedName == name && (allowedPort.map { $0 == (port ?? 80) } ?? portMatches) { return true }
