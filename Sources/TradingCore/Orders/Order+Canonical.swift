@@ -26,7 +26,7 @@ extension Order {
         for order in orders {
             line.count = 0
             _ = order.appendCanonicalLine(to: line)
-            line.withBytes(in: 0..<line.count) { hasher.combine(bytes: $0.assumingMemoryBound(to: UInt8.self)) }
+            hasher.combine(line)
         }
     }
 

@@ -32,51 +32,29 @@ extension BacktestReport {
 
     /// The document's members in key order (UTF-8 byte order, as `.sortedKeys`), each value
     /// encoded as it appears inside the top-level object. Join them with `jsonObject(_:pretty:)`.
+    ///
+    /// Written from the report's records on one thread. `backtest --json` writes the same bytes
+    /// straight from the engine's output, faster (`ResultsDocument`); this is the reference the
+    /// tests hold both `ResultsDocument` and `JSONEncoder` to.
     public func jsonMembers(pretty: Bool) -> [JSONMember] {
-        jsonMembers(pretty: pretty, parallelFrom: Self.parallelOrderCount)
-    }
-
-    /// Runs with at least this many orders build their records (`init(output:…)`) and write their
-    /// order and trade lists (`jsonMembers(pretty:parallelFrom:)`) on two threads.
-    static let parallelOrderCount = 4_096
-
-    /// `jsonMembers(pretty:)`; `parallelFrom` is the order count from which two threads write the
-    /// order and trade lists (tests lower it to check the joined bytes).
-    func jsonMembers(pretty: Bool, parallelFrom: Int) -> [JSONMember] {
-        let orderBytes = pretty ? 700 : 420, tradeBytes = pretty ? 330 : 220
-        func list<Element>(_ elements: ArraySlice<Element>, bytes: Int, _ write: (ArraySlice<Element>, inout JSONByteWriter) -> Void) -> JSONPiece {
+        func list<Element>(_ elements: [Element], bytes: Int, _ write: (ArraySlice<Element>, inout JSONByteWriter) -> Void) -> JSONPiece {
             var writer = JSONByteWriter(pretty: pretty, depth: 1, reservingCapacity: elements.count * bytes + 16)
-            write(elements, &writer)
+            write(elements[...], &writer)
             return writer.takePiece()
-        }
-        var orderPieces: [JSONPiece] = [], tradePiece: JSONPiece?
-        if orders.count >= max(2, parallelFrom) {
-            // One thread writes the first orders, the other the rest plus the trades (split so
-            // both write about as many bytes).
-            let total = orders.count * orderBytes + trades.count * tradeBytes
-            let split = min(orders.count - 1, max(1, total / 2 / orderBytes))
-            var head: JSONPiece?, tail: JSONPiece?
-            WorkerThreads.run(count: 2) { part in
-                if part == 0 {
-                    head = list(orders[..<split], bytes: orderBytes, Self.write)
-                } else {
-                    tail = list(orders[split...], bytes: orderBytes, Self.write)
-                    tradePiece = list(trades[...], bytes: tradeBytes, Self.write)
-                }
-            }
-            orderPieces = Self.joinedArray(head!, tail!, pretty: pretty)
-        } else {
-            orderPieces = [list(orders[...], bytes: orderBytes, Self.write)]
-            tradePiece = list(trades[...], bytes: tradeBytes, Self.write)
         }
         var curve = JSONByteWriter(pretty: pretty, depth: 1, reservingCapacity: equityCurve.count * (pretty ? 150 : 90))
         Self.write(equityCurve, to: &curve)
         return Self.members(
             pretty: pretty, barsProcessed: barsProcessed, config: config, endTime: endTime, equityCurve: curve.takePiece(),
-            error: error, finalValue: finalValue, orderListHash: orderListHash, orders: orderPieces,
-            performanceMetrics: performanceMetrics, positions: positions, runId: runId, startTime: startTime, status: status,
-            trades: [tradePiece!])
+            error: error, finalValue: finalValue, orderListHash: orderListHash,
+            orders: [list(orders, bytes: pretty ? 700 : 420, Self.write)], performanceMetrics: performanceMetrics,
+            positions: positions, runId: runId, startTime: startTime, status: status,
+            trades: [list(trades, bytes: pretty ? 330 : 220, Self.write)])
     }
+
+    /// Runs with at least this many orders build their records (`init(output:…)`) and write their
+    /// document (`ResultsDocument`) on two threads.
+    static let parallelOrderCount = 4_096
 
     /// Every member of a document in key order, the long lists already written (shared by the
     /// report and `ResultsDocument`, so the two cannot drift apart).

@@ -9,12 +9,6 @@
 enum DoubleText {
     /// Appends `value.description`'s UTF-8 bytes, without a trailing `.0` when `dropsZeroFraction`.
     @inline(__always)
-    static func append(_ value: Double, dropsZeroFraction: Bool, to bytes: inout [UInt8]) {
-        withFormatted(value, dropsZeroFraction: dropsZeroFraction) { bytes.append(contentsOf: $0) }
-    }
-
-    /// As `append(_:dropsZeroFraction:to:)`, into a writer's buffer.
-    @inline(__always)
     static func append(_ value: Double, dropsZeroFraction: Bool, to buffer: JSONByteBuffer) {
         withFormatted(value, dropsZeroFraction: dropsZeroFraction) { buffer.append($0) }
     }

@@ -4,27 +4,11 @@
 public enum ISO8601Timestamp {
     /// `1_700_000_000_000` → `2023-11-14T22:13:20.000Z`.
     public static func string(fromMilliseconds milliseconds: Int64) -> String {
-        let (days, _) = floorDivide(milliseconds, 86_400_000)
-        let year = civil(fromDays: days).0
-        guard year >= 0 && year <= 9999 else { return slowString(fromMilliseconds: milliseconds) }
+        guard hasFixedWidth(milliseconds) else { return slowString(fromMilliseconds: milliseconds) }
         // One allocation: the 24 bytes are formatted in place.
         return String(unsafeUninitializedCapacity: 24) { buffer in
             write(milliseconds: milliseconds, to: buffer.baseAddress!)
             return 24
-        }
-    }
-
-    /// Appends the 24 UTF-8 bytes of `string(fromMilliseconds:)` (any length for years outside 0–9999).
-    public static func append(milliseconds: Int64, to bytes: inout [UInt8]) {
-        let (days, _) = floorDivide(milliseconds, 86_400_000)
-        guard (0...9999).contains(civil(fromDays: days).0) else {
-            bytes.append(contentsOf: slowString(fromMilliseconds: milliseconds).utf8)
-            return
-        }
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: 24))
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            write(milliseconds: milliseconds, to: buffer.baseAddress! + start)
         }
     }
 

@@ -69,6 +69,6 @@ final class OrderListStream: @unchecked Sendable {
     private func write(_ orders: [Order]) {
         lines.count = 0
         ResultsDocument.writeElements(orders[...], quotedSymbols: quotedSymbols, symbolNames: symbolNames, to: &writer, canonicalLines: lines)
-        lines.withBytes(in: 0..<lines.count) { hasher.combine(bytes: $0.assumingMemoryBound(to: UInt8.self)) }
+        hasher.combine(lines)
     }
 }

@@ -86,17 +86,17 @@ public struct ResultsDocument: Sendable {
             WorkerThreads.run(count: 2) { part in
                 if part == 0 {
                     head = orderList(orders[..<split])
-                    head!.lines.withBytes(in: 0..<head!.lines.count) { hasher.combine(bytes: $0.assumingMemoryBound(to: UInt8.self)) }
+                    hasher.combine(head!.lines)
                 } else {
                     tail = orderList(orders[split...])
                     everythingButOrders()
                 }
             }
-            tail!.lines.withBytes(in: 0..<tail!.lines.count) { hasher.combine(bytes: $0.assumingMemoryBound(to: UInt8.self)) }
+            hasher.combine(tail!.lines)
             orderPieces = BacktestReport.joinedArray(head!.json, tail!.json, pretty: pretty)
         } else {
             let list = orderList(orders)
-            list.lines.withBytes(in: 0..<list.lines.count) { hasher.combine(bytes: $0.assumingMemoryBound(to: UInt8.self)) }
+            hasher.combine(list.lines)
             orderPieces = [list.json]
             everythingButOrders()
         }

@@ -5,9 +5,9 @@ import Testing
 @Suite("Double text")
 struct DoubleTextTests {
     static func text(_ value: Double, dropsZeroFraction: Bool = false) -> String {
-        var bytes: [UInt8] = []
-        DoubleText.append(value, dropsZeroFraction: dropsZeroFraction, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        var text = ""
+        DoubleText.withFormatted(value, dropsZeroFraction: dropsZeroFraction) { text = String(decoding: $0, as: UTF8.self) }
+        return text
     }
 
     @Test("hand-picked values: the description, and the trailing .0 dropped on request")

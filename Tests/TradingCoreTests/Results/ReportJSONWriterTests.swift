@@ -31,21 +31,29 @@ struct ReportJSONWriterTests {
         }
     }
 
-    /// Long order lists are written by two threads and joined; the bytes must be one writer's.
+    /// Long order lists are written by two threads and joined (`ResultsDocument`); the bytes
+    /// must be one writer's — `JSONEncoder`'s.
     @Test(arguments: [false, true])
     func ordersWrittenByTwoThreadsJoinExactly(pretty: Bool) throws {
         let bars = Fixtures.regimeWalk(count: 3_000)
         let config = BacktestConfiguration(strategyName: "MovingAverageCross", symbols: [Fixtures.btc], timeframe: .oneHour)
-        var report = try runBacktest(configuration: config, bars: [Fixtures.btc: bars], equityCurveLimit: 200).report
-        let expected = try Self.encoderBytes(report, pretty: pretty)
-        try #require(report.orders.count >= 4)
-        for from in [0, 2, 3, report.orders.count, report.orders.count + 1] {
-            #expect(BacktestReport.jsonObject(report.jsonMembers(pretty: pretty, parallelFrom: from), pretty: pretty) == expected, "parallelFrom \(from)")
+        let result = try runBacktest(configuration: config, bars: [Fixtures.btc: bars], equityCurveLimit: 200)
+        var output = result.output
+        let expected = try Self.encoderBytes(result.report, pretty: pretty)
+        try #require(output.orders.count >= 4)
+        func written(_ output: EngineOutput, parallelFrom: Int) -> [UInt8] {
+            let document = ResultsDocument(output: output, configuration: result.report.config, equityCurveLimit: 200, pretty: pretty,
+                                           parallelFrom: parallelFrom) { result.report.runId }
+            return BacktestReport.jsonObject(document.members, pretty: pretty)
+        }
+        for from in [0, 2, 3, output.orders.count, output.orders.count + 1] {
+            #expect(written(output, parallelFrom: from) == expected, "parallelFrom \(from)")
         }
         // The smallest split (one order each side) and no trades at all.
-        report.orders = Array(report.orders.prefix(2))
-        report.trades = []
-        #expect(BacktestReport.jsonObject(report.jsonMembers(pretty: pretty, parallelFrom: 0), pretty: pretty) == (try Self.encoderBytes(report, pretty: pretty)))
+        output.broker.orders = Array(output.orders.prefix(2))
+        output.broker.trades = []
+        let short = BacktestReport(runId: result.report.runId, configuration: result.report.config, output: output, equityCurveLimit: 200)
+        #expect(written(output, parallelFrom: 0) == (try Self.encoderBytes(short, pretty: pretty)))
         // The real threshold is above what a short run has: one writer there.
         #expect(BacktestReport.parallelOrderCount > 1_000)
     }
@@ -99,9 +107,9 @@ struct ReportJSONWriterTests {
         for ms: Int64 in [0, -1, 1, 951_782_400_000, 1_700_000_000_123, 253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_000,
                           -62_167_219_200_001, 9_000_000_000_000_000, -9_000_000_000_000_000] {
             #expect(ISO8601Timestamp.string(fromMilliseconds: ms) == ISO8601Timestamp.slowString(fromMilliseconds: ms), "\(ms)")
-            var bytes: [UInt8] = [1]
-            ISO8601Timestamp.append(milliseconds: ms, to: &bytes)
-            #expect(bytes == [1] + Array(ISO8601Timestamp.slowString(fromMilliseconds: ms).utf8))
+            var writer = JSONByteWriter(pretty: false)
+            writer.timestamp(milliseconds: ms)
+            #expect(writer.bytes == Array(("\"" + ISO8601Timestamp.slowString(fromMilliseconds: ms) + "\"").utf8))
         }
     }
 

@@ -77,7 +77,7 @@ struct ResultsDocumentTests {
             var configuration = Self.configuration
             configuration.symbols = symbols
             let report = BacktestReport(runId: "run-1", configuration: configuration, output: output, equityCurveLimit: 300)
-            let expected = Self.documentBytes(report.jsonMembers(pretty: pretty, parallelFrom: .max), pretty: pretty)
+            let expected = Self.documentBytes(report.jsonMembers(pretty: pretty), pretty: pretty)
             for from in [Int.max, 0, 2, orders.count, orders.count + 1] {
                 let document = ResultsDocument(output: output, configuration: configuration, equityCurveLimit: 300, pretty: pretty,
                                                parallelFrom: from) { "run-1" }
