@@ -25,6 +25,11 @@ public struct FNV1a: Sendable, Hashable {
         value = state
     }
 
+    /// Every byte a writer's buffer holds.
+    mutating func combine(_ buffer: JSONByteBuffer) {
+        buffer.withBytes(in: 0..<buffer.count) { combine(bytes: $0.assumingMemoryBound(to: UInt8.self)) }
+    }
+
     /// Little-endian bytes of a 64-bit pattern.
     @inline(__always)
     public mutating func combine(bits: UInt64) {

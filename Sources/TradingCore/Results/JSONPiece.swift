@@ -42,10 +42,3 @@ public struct JSONPiece: Sendable {
         return copy
     }
 }
-
-extension FNV1a {
-    /// Every byte a writer's buffer holds.
-    mutating func combine(_ buffer: JSONByteBuffer) {
-        buffer.withBytes(in: 0..<buffer.count) { combine(bytes: $0.assumingMemoryBound(to: UInt8.self)) }
-    }
-}
