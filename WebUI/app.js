@@ -1,6 +1,6 @@
 // Wiring: loads capabilities, follows the status stream, and keeps the views in step with the store.
 import { api, onApiError, onAuthRequired } from './api.js';
-import { createStore, ACTIVE, TERMINAL } from './store.js';
+import { createStore, ACTIVE, TERMINAL, isOvertaken } from './store.js';
 import { createStatusStream } from './stream.js';
 import { $, h } from './dom.js';
 import { toMs } from './format.js';
@@ -236,6 +236,7 @@ async function fetchResults(runId, { quiet = false } = {}) {
 function onStatus(next) {
   if (!next || typeof next !== 'object') return;
   const prev = store.get().status;
+  if (isOvertaken(prev, next)) return;
   const status = prev && next.run_id === prev.run_id ? { ...prev, ...next } : next;
   store.set({ status });
   const runChanged = Boolean(status.run_id) && status.run_id !== prev?.run_id;

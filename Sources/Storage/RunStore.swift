@@ -128,6 +128,22 @@ public struct RunStore: Sendable {
         }
     }
 
+    /// Moves a run forward to `status` (`running`, `stopping`) only while it is stored in one of
+    /// `from`: the write of a transition the run has since left behind — a stop request whose
+    /// `stopping` reaches storage after the run saved its results as `stopped` — changes nothing.
+    /// Returns false when no run with this id is in `from`.
+    @discardableResult
+    public func advanceStatus(id: String, to status: String, from: [String]) async throws -> Bool {
+        guard !from.isEmpty else { return false }
+        let placeholders = Array(repeating: "?", count: from.count).joined(separator: ", ")
+        return try await database.write(durable: true) { connection in
+            try await !connection.query(
+                "UPDATE runs SET status = ? WHERE id = ? AND status IN (\(placeholders)) RETURNING id",
+                [.text(status), .text(id)] + from.map { .text($0) }
+            ).isEmpty
+        }
+    }
+
     /// Stores a run's results in one transaction, replacing any saved before: metrics, final value
     /// and trade count on the run row, and its orders, trades, equity curve and results document.
     /// Throws ``StorageError`` `.notFound` when the run does not exist (nothing is written).

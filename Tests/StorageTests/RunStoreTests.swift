@@ -102,6 +102,29 @@ struct RunStoreTests {
         }
     }
 
+    @Test("advanceStatus moves a run on only from the statuses given: a late stopping never overwrites stopped")
+    func advanceStatus() async throws {
+        try await withMemoryDatabase { database in
+            let runs = database.runs
+            try await runs.insertRun(Self.record("a", status: "starting"))
+            #expect(try await runs.advanceStatus(id: "a", to: "running", from: ["starting"]))
+            #expect(try await runs.run(id: "a")?.status == "running")
+            // The run saved its results (terminal) before the stop request's write arrived.
+            try await runs.updateStatus(id: "a", status: "stopped", endedAt: 2_000)
+            #expect(try await !runs.advanceStatus(id: "a", to: "stopping", from: ["starting", "running"]))
+            let stored = try #require(try await runs.run(id: "a"))
+            #expect(stored.status == "stopped")
+            #expect(stored.endedAt == 2_000)
+            // A stop that was recorded first makes a late `running` a no-op as well.
+            try await runs.insertRun(Self.record("b", status: "starting"))
+            #expect(try await runs.advanceStatus(id: "b", to: "stopping", from: ["starting", "running"]))
+            #expect(try await !runs.advanceStatus(id: "b", to: "running", from: ["starting"]))
+            #expect(try await runs.run(id: "b")?.status == "stopping")
+            #expect(try await !runs.advanceStatus(id: "missing", to: "running", from: ["starting"]))
+            #expect(try await !runs.advanceStatus(id: "b", to: "running", from: []))
+        }
+    }
+
     @Test("markInterruptedRuns fails every unfinished run and only those")
     func interrupted() async throws {
         try await withMemoryDatabase { database in

@@ -11,6 +11,7 @@ import time
 import urllib.request
 
 import pytest
+from conftest import BASE_URL
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -113,7 +114,13 @@ def wait_status(driver, wanted, timeout):
         wait(driver, timeout, 0.25).until(lambda d: d.find_element(By.ID, "card-status").text.strip() in wanted)
     except TimeoutException:
         banner = driver.find_element(By.ID, "banner").text
-        raise AssertionError(f"status card stayed at {text(driver, '#card-status')!r}, wanted {wanted}; banner: {banner!r}")
+        # What the server says tells a stuck run from a dashboard that missed an update.
+        try:
+            server = get_json(BASE_URL, "/api/v1/status")
+        except OSError as error:
+            server = f"unreadable ({error})"
+        raise AssertionError(f"status card stayed at {text(driver, '#card-status')!r}, wanted {wanted}; banner: {banner!r}; "
+                             f"server /status: {server!r}")
     return text(driver, "#card-status")
 
 
@@ -295,6 +302,21 @@ def test_7_paper_run_updates_and_stops(driver, base_url):
     stop.click()
     wait_status(driver, "stopped", timeout=60)
     assert driver.find_element(By.ID, "btn-reset").is_enabled()
+    # The stop request's answer ("stopping") may arrive after the stream said "stopped"; the page
+    # keeps the newer status. The shipped rule, asked in the page:
+    overtaken = driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        import('/ui/store.js').then(({ isOvertaken }) => done([
+          isOvertaken({ run_id: 'a', status: 'stopped' }, { run_id: 'a', status: 'stopping' }),
+          isOvertaken({ run_id: 'a', status: 'running' }, { run_id: 'a', status: 'starting' }),
+          isOvertaken({ run_id: 'a', status: 'stopping' }, { run_id: 'a', status: 'stopped' }),
+          isOvertaken({ run_id: 'a', status: 'stopped' }, { run_id: 'b', status: 'starting' }),
+          isOvertaken({ run_id: 'a', status: 'completed' }, { run_id: 'a', status: 'idle' }),
+          isOvertaken(null, { run_id: 'a', status: 'running' }),
+        ]), (error) => done(String(error)));
+    """)
+    assert overtaken == [True, True, False, False, False, False]
+    assert text(driver, "#card-status") == "stopped"
     wait(driver, 20, 0.5).until(lambda d: coloured_pixels(d, "#equity-chart") > 100)
     state["paper_ok"] = True
 

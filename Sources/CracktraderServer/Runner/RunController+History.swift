@@ -49,7 +49,7 @@ extension RunController {
             await finishWithoutResults(id: id, event: .halted, error: nil)
             return nil
         }
-        _ = try? await database.runs.updateStatus(id: id, status: RunStatus.running.rawValue)
+        _ = try? await database.runs.advanceStatus(id: id, to: RunStatus.running.rawValue, from: [RunStatus.starting.rawValue])
         return bars
     }
 }

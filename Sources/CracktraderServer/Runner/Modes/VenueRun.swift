@@ -135,7 +135,7 @@ final class VenueRun: RunExecution {
             await adapter.shutdown()
             return await controller.finishWithoutResults(id: id, event: .halted, error: nil)
         }
-        _ = try? await controller.database.runs.updateStatus(id: id, status: RunStatus.running.rawValue)
+        _ = try? await controller.database.runs.advanceStatus(id: id, to: RunStatus.running.rawValue, from: [RunStatus.starting.rawValue])
         controller.publishVenueSnapshot(id: id, adapter: adapter)
 
         var storageFailure: String?
