@@ -68,7 +68,16 @@ extension Order {
         text(timeInForce.rawValue); out.append(bar)
         text(status.rawValue); out.append(bar)
         let quantityText = optionalDouble(quantity); out.append(bar)
-        let filledText = double(filledQuantity); out.append(bar)
+        // A filled order's quantities are the same double: its text is copied, not formatted again.
+        let filledText: Range<Int>
+        if let quantityText, quantity?.bitPattern == filledQuantity.bitPattern {
+            let start = out.count
+            out.appendCopy(of: quantityText)
+            filledText = start..<out.count
+        } else {
+            filledText = double(filledQuantity)
+        }
+        out.append(bar)
         let averageText = double(averageFillPrice); out.append(bar)
         let feesText = double(fees); out.append(bar)
         int(Int(createdAt)); out.append(bar)

@@ -306,6 +306,15 @@ final class JSONByteBuffer: @unchecked Sendable {
         self.count += count
     }
 
+    /// Appends a copy of the bytes already at `range` (a text written earlier in this buffer).
+    func appendCopy(of range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        if count + range.count > capacity { grow(to: count + range.count) }
+        // After any growth: the source is read from the current storage.
+        (base + count).update(from: base + range.lowerBound, count: range.count)
+        count += range.count
+    }
+
     /// The bytes in `range`, for the duration of `body`.
     func withBytes(in range: Range<Int>, _ body: (UnsafeRawBufferPointer) -> Void) {
         body(UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count))
