@@ -103,6 +103,19 @@ struct ReportJSONWriterTests {
         }
     }
 
+    @Test("appendCopy repeats bytes already in the buffer, also when that makes the buffer grow")
+    func bufferAppendCopy() {
+        let buffer = JSONByteBuffer(capacity: 64)
+        let text = Array("0.1683375996468086|".utf8)
+        text.withUnsafeBufferPointer { buffer.append($0) }
+        // Fill to exactly the capacity, so the copy below must grow the storage first.
+        for _ in buffer.count..<64 { buffer.append(UInt8(ascii: "x")) }
+        buffer.appendCopy(of: 0..<18)
+        buffer.appendCopy(of: 5..<5)
+        #expect(buffer.count == 64 + 18)
+        #expect(buffer.array() == text + Array(repeating: UInt8(ascii: "x"), count: 64 - text.count) + Array("0.1683375996468086".utf8))
+    }
+
     @Test func timestampsMatchTheGeneralForm() {
         for ms: Int64 in [0, -1, 1, 951_782_400_000, 1_700_000_000_123, 253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_000,
                           -62_167_219_200_001, 9_000_000_000_000_000, -9_000_000_000_000_000] {
