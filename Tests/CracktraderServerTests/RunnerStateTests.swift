@@ -39,6 +39,22 @@ struct RunnerStateTests {
         #expect(illegal == 32)
     }
 
+    @Test("the states each event moves from (what a row must be in for the event's write to apply)")
+    func sources() {
+        #expect(RunnerStateMachine.sources(of: .began) == [.starting])
+        #expect(RunnerStateMachine.sources(of: .stop) == [.starting, .running])
+        #expect(RunnerStateMachine.sources(of: .halted) == [.stopping])
+        #expect(RunnerStateMachine.sources(of: .start) == [.idle, .stopped, .completed, .failed])
+        for event in RunEvent.allCases {
+            let sources = RunStatus.allCases.filter { Self.legal[$0]?[event] != nil }
+            #expect(RunnerStateMachine.sources(of: event) == sources)
+            // One target per event, whichever state it moves from.
+            #expect(Set(sources.compactMap { Self.legal[$0]?[event] }) == [RunnerStateMachine.target(of: event)])
+        }
+        #expect(RunnerStateMachine.target(of: .began) == .running)
+        #expect(RunnerStateMachine.target(of: .stop) == .stopping)
+    }
+
     @Test("happy paths: complete, fail, stop, reset")
     func paths() throws {
         var machine = RunnerStateMachine()

@@ -49,7 +49,7 @@ extension RunController {
             await finishWithoutResults(id: id, event: .halted, error: nil)
             return nil
         }
-        _ = try? await database.runs.advanceStatus(id: id, to: RunStatus.running.rawValue, from: [RunStatus.starting.rawValue])
+        await persistTransition(id: id, .began)
         return bars
     }
 }

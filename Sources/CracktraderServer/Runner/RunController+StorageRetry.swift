@@ -6,6 +6,16 @@ extension RunController {
     static let terminalStatusRetryInterval: Duration = .seconds(2)
     static let terminalStatusRetries = 300
 
+    /// Records a run's `began` (→ `running`) or `stop` (→ `stopping`) on its row, only while the
+    /// row is still in a state the event moves from: the run task and a stop request write
+    /// concurrently, and a write overtaken by a later one (the stop's `stopping` after the run
+    /// saved itself `stopped`) must change nothing. Best effort: a start-up marks a row left
+    /// unfinished interrupted anyway.
+    func persistTransition(id: String, _ event: RunEvent) async {
+        _ = try? await database.runs.advanceStatus(
+            id: id, to: RunnerStateMachine.target(of: event).rawValue, from: RunnerStateMachine.sources(of: event).map(\.rawValue))
+    }
+
     /// Records a finished run's terminal status. When the database cannot take writes (a full
     /// disk, a read-only file) the write is retried in the background every 2 s for up to 10 min,
     /// so the stored history says `failed`/`stopped`/`completed` as soon as space returns, without

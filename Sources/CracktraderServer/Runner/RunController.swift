@@ -533,8 +533,7 @@ final class RunController: Sendable {
         }
         if let id = outcome.1 {
             publishStatus(force: true)
-            _ = try? await database.runs.advanceStatus(
-                id: id, to: RunStatus.stopping.rawValue, from: [RunStatus.starting.rawValue, RunStatus.running.rawValue])
+            await persistTransition(id: id, .stop)
             // A venue run answers once its open orders are cancelled (or could not be), so the
             // answer can say which.
             if inner.withLock({ $0.run?.id == id && $0.run?.mode.tradesOnVenue == true }) {

@@ -71,6 +71,16 @@ public struct RunnerStateMachine: Sendable, Hashable {
         return RunnerStateMachine(status: next)
     }
 
+    /// The states `event` moves from, in `RunStatus` order (`.stop`: starting and running).
+    public static func sources(of event: RunEvent) -> [RunStatus] {
+        RunStatus.allCases.filter { next(from: $0, on: event) != nil }
+    }
+
+    /// The state `event` leads to (each event has one, whichever state it moves from).
+    public static func target(of event: RunEvent) -> RunStatus {
+        sources(of: event).compactMap { next(from: $0, on: event) }.first!
+    }
+
     public static func next(from status: RunStatus, on event: RunEvent) -> RunStatus? {
         switch (status, event) {
         case (.idle, .start), (.stopped, .start), (.completed, .start), (.failed, .start): return .starting

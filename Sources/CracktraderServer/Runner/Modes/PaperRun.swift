@@ -46,7 +46,7 @@ struct PaperRun: RunExecution {
         guard controller.began(id: id, totalBars: plan.maxBars) else {
             return await controller.finishWithoutResults(id: id, event: .halted, error: nil)
         }
-        _ = try? await controller.database.runs.advanceStatus(id: id, to: RunStatus.running.rawValue, from: [RunStatus.starting.rawValue])
+        await controller.persistTransition(id: id, .began)
         var storageFailure: String?
         let opening = await controller.onEngineQueue { box.session.initialOrders }
         if !opening.isEmpty || journal.hasFailed {

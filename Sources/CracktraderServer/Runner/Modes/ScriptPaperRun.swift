@@ -83,7 +83,7 @@ struct ScriptPaperRun: RunExecution {
         guard controller.began(id: id, totalBars: plan.maxBars) else {
             return await controller.finishWithoutResults(id: id, event: .halted, error: nil)
         }
-        _ = try? await controller.database.runs.advanceStatus(id: id, to: RunStatus.running.rawValue, from: [RunStatus.starting.rawValue])
+        await controller.persistTransition(id: id, .began)
 
         // The script's broker places no `Order`s, so the journal only carries the batches.
         let journal = RunOrderJournal(store: controller.database.runs, runID: id, durable: false) { _ in "{}" }

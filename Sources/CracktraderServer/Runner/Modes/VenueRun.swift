@@ -135,7 +135,7 @@ final class VenueRun: RunExecution {
             await adapter.shutdown()
             return await controller.finishWithoutResults(id: id, event: .halted, error: nil)
         }
-        _ = try? await controller.database.runs.advanceStatus(id: id, to: RunStatus.running.rawValue, from: [RunStatus.starting.rawValue])
+        await controller.persistTransition(id: id, .began)
         controller.publishVenueSnapshot(id: id, adapter: adapter)
 
         var storageFailure: String?
